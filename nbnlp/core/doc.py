@@ -112,6 +112,41 @@ class Doc:
         doc._idx = None
         return doc
 
+    @classmethod
+    def from_docs(cls, docs: Sequence["Doc"], ensure_whitespace: bool = True) -> "Doc":
+        """Concatenate docs (e.g. sentences into a document); each doc's first token starts a sentence.
+
+        With `ensure_whitespace`, a space is added between docs whose last token has none, so the
+        joined text reads like the texts joined with " ".
+        """
+        if not docs:
+            raise ValueError("Doc.from_docs needs at least one doc")
+        vocab = docs[0].vocab
+        parts: dict[str, list[np.ndarray]] = {name: [] for name in _COLUMN_DTYPES}
+        offset = 0
+        cats: dict[str, float] = {}
+        for k, doc in enumerate(docs):
+            for name, arr in doc.arrays.items():
+                if name in STRING_COLUMNS and doc.vocab is not vocab:
+                    arr = vocab.strings.add_many(doc.vocab.strings[int(x)] for x in arr)
+                elif name == "HEAD":
+                    arr = np.where(arr >= 0, arr + offset, -1).astype(np.int32)
+                elif name == "SENT_START":
+                    arr = arr.copy()
+                    if len(arr):
+                        arr[0] = 1
+                elif name == "SPACY" and ensure_whitespace and k < len(docs) - 1 and len(arr):
+                    arr = arr.copy()
+                    arr[-1] = True
+                parts[name].append(arr)
+            offset += len(doc)
+            cats.update(doc.cats)
+        merged = cls.from_orths(vocab, np.concatenate(parts["ORTH"]), np.concatenate(parts["SPACY"]))
+        for name in _COLUMN_DTYPES:
+            merged.arrays[name] = np.concatenate(parts[name]).astype(_COLUMN_DTYPES[name])
+        merged.cats = cats
+        return merged
+
     def copy(self) -> "Doc":
         doc = Doc.from_orths(self.vocab, self.arrays["ORTH"], self.arrays["SPACY"])
         for name, arr in self.arrays.items():

@@ -1,0 +1,18 @@
+"""nbnlp: train, evaluate, inspect and ship NLP pipelines from Jupyter notebooks (built on thinc)."""
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .core import Doc, Span, StringStore, Token, Vocab
+from .core.corpus.errors import CorpusError, CorpusWarning
+from .core.corpus.loader import load_docs, save_docs
+
+try:
+    __version__ = version("nbnlp")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "CorpusError", "CorpusWarning", "Doc", "Span", "StringStore", "Token", "Vocab",
+    "load_docs", "save_docs", "__version__",
+]

@@ -1,0 +1,58 @@
+"""Stream the lines of a corpus file with their line numbers, reporting bad bytes by line.
+
+Every reader goes through here so that they all stream (one line in memory at a time) and all
+report undecodable input the same way: the file, the line and the offending byte.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from .errors import CorpusError
+
+
+def iter_lines(path: str | Path, encoding: str = "utf-8") -> Iterator[tuple[int, str]]:
+    """Yield `(line_number, line)` (1-based, newline stripped; a leading BOM is dropped).
+
+    Decoding runs in text mode for speed; on a decoding error the file is rescanned in binary to
+    name the line, since the text layer only knows a byte offset within its buffer.
+    """
+    line_no = 0
+    try:
+        with open(path, encoding=encoding, newline="") as f:
+            for line_no, line in enumerate(f, 1):
+                if line_no == 1 and line.startswith("\ufeff"):
+                    line = line[1:]
+                yield line_no, line.rstrip("\r\n")
+    except UnicodeDecodeError as err:
+        bad_line, column, byte = _locate_bad_bytes(path, encoding)
+        raise CorpusError(
+            path,
+            bad_line or line_no + 1,
+            f"cannot decode byte {byte!r} at column {column} as {encoding.upper()} (is the file in another encoding, e.g. latin-1?)",
+            expected=f"{encoding.upper()} text",
+        ) from err
+
+
+def _locate_bad_bytes(path: str | Path, encoding: str) -> tuple[int | None, int, bytes]:
+    """(line, 1-based byte column, bytes) of the first undecodable line, scanning in binary."""
+    with open(path, "rb") as f:
+        for line_no, raw in enumerate(f, 1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError as err:
+                return line_no, err.start + 1, raw[err.start : err.end]
+    return None, 0, b""
+
+
+def head_lines(path: str | Path, n: int = 20) -> list[str]:
+    """The first `n` lines of a file for format sniffing (undecodable bytes replaced, never raises on them)."""
+    out: list[str] = []
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        for line in f:
+            out.append(line.rstrip("\r\n"))
+            if len(out) >= n:
+                break
+    if out and out[0].startswith("\ufeff"):
+        out[0] = out[0][1:]
+    return out

@@ -1,0 +1,24 @@
+"""Data shipped inside the package: the built-in demo corpus (see demo/README.md for sources and licenses)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+DEMO_FILES = {
+    "ewt-train": "ewt-train.conllu",
+    "ewt-dev": "ewt-dev.conllu",
+    "uner-train": "uner-train.iob2",
+    "uner-dev": "uner-dev.iob2",
+    "sms-train": "sms-train.jsonl",
+    "sms-dev": "sms-dev.jsonl",
+}
+
+
+def demo_path(name: str) -> Path:
+    """Path of one demo corpus file by short name (e.g. "ewt-train"); the folder itself for ""."""
+    if not name:
+        return DEMO_DIR
+    try:
+        return DEMO_DIR / DEMO_FILES[name]
+    except KeyError:
+        raise ValueError(f"Unknown demo corpus {name!r}; expected one of {', '.join(DEMO_FILES)}") from None
