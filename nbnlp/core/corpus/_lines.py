@@ -25,13 +25,18 @@ def iter_lines(path: str | Path, encoding: str = "utf-8") -> Iterator[tuple[int,
                     line = line[1:]
                 yield line_no, line.rstrip("\r\n")
     except UnicodeDecodeError as err:
-        bad_line, column, byte = _locate_bad_bytes(path, encoding)
-        raise CorpusError(
-            path,
-            bad_line or line_no + 1,
-            f"cannot decode byte {byte!r} at column {column} as {encoding.upper()} (is the file in another encoding, e.g. latin-1?)",
-            expected=f"{encoding.upper()} text",
-        ) from err
+        raise decoding_error(path, encoding, line_no + 1) from err
+
+
+def decoding_error(path: str | Path, encoding: str = "utf-8", fallback_line: int | None = None) -> CorpusError:
+    """The CorpusError for a file that does not decode: names the first bad line, column and byte."""
+    bad_line, column, byte = _locate_bad_bytes(path, encoding)
+    return CorpusError(
+        path,
+        bad_line or fallback_line,
+        f"cannot decode byte {byte!r} at column {column} as {encoding.upper()} (is the file in another encoding, e.g. latin-1?)",
+        expected=f"{encoding.upper()} text",
+    )
 
 
 def _locate_bad_bytes(path: str | Path, encoding: str) -> tuple[int | None, int, bytes]:

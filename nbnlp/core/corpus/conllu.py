@@ -23,7 +23,7 @@ unset (None), except that a FORM is always a real word (a FORM `_` is an undersc
 LEMMA `_` is an underscore when the FORM is made of underscores and UPOS is PUNCT/SYM or the
 FORM is exactly `_`.
 
-user_data keys: "text", "sent_id", "newdoc" (True) and "newdoc_id", "newpar" and "newpar_id",
+user_data keys: "text", "sent_id", "newdoc" (True) and "doc_id", "newpar" (True) and "par_id",
 "mwt", "spaces_after", "comments" (other comment lines) — each set only where present.
 """
 from __future__ import annotations
@@ -125,7 +125,7 @@ class _Sentence:
             name = key.split()[0]
             self.user_data[name] = True
             if eq:
-                self.user_data[f"{name}_id"] = value
+                self.user_data["doc_id" if name == "newdoc" else "par_id"] = value
         else:
             self.comments.append(body)
 

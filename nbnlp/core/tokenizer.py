@@ -1,0 +1,311 @@
+"""Rule-based tokenizer: whitespace split, then special cases, prefixes, suffixes and infixes.
+
+Text is first cut on single spaces. Each space-free chunk is tokenized once and the result (a
+tuple of string ids) cached, so a chunk seen before costs one dict lookup; that is what makes a
+pure-Python tokenizer fast enough. A chunk is split by, in order: exact special cases
+("don't" -> "do", "n't"), a `token_match` for strings kept whole (emails, phone numbers),
+repeatedly stripping one prefix and one suffix, a `url_match` on what remains, and finally infixes
+("well-known" -> "well", "-", "known").
+
+Whitespace: a single " " after a token is its trailing-space flag; any other whitespace (runs of
+spaces, newlines, tabs) becomes a token of its own, so no character is ever lost or changed.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from .doc import Doc
+from .vocab import Vocab
+
+Search = Callable[[str], "re.Match[str] | None"]
+FindIter = Callable[[str], Iterator["re.Match[str]"]]
+
+_WHITESPACE_SPLIT = re.compile(r"(\s+)")
+_HAS_WHITESPACE = re.compile(r"\s").search
+_FINAL_PERIOD = re.compile(r".*\w\.$", re.DOTALL)
+
+
+def _regex_of(fn: Callable | None, what: str) -> str | None:
+    """The pattern behind a bound regex method (`re.compile(p).search`), for serialisation."""
+    if fn is None:
+        return None
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, re.Pattern):
+        return owner.pattern
+    raise ValueError(
+        f"Tokenizer.to_dict: {what} is {fn!r}, not a method of a compiled regex; "
+        "only regex-based rules can be serialised"
+    )
+
+
+class Tokenizer:
+    """Split text into a `Doc` with data-driven rules (see the module docstring for the algorithm).
+
+    `rules` maps exact strings to their tokens, which must concatenate back to the string.
+    `prefix_search` is applied with match semantics at the start of a string, `suffix_search` must
+    find a match ending at the end, `infix_finditer` yields the separators inside a string;
+    `token_match` / `url_match` return a truthy value for strings to keep whole.
+    `split_final_period`: a period ending the text is a token of its own even after an
+    abbreviation ("in the U.S." -> "U.S", "."), the sentence period standing in for both.
+    """
+
+    max_cache_size = 1_000_000
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        *,
+        rules: Mapping[str, Sequence[str]] | None = None,
+        prefix_search: Search | None = None,
+        suffix_search: Search | None = None,
+        infix_finditer: FindIter | None = None,
+        token_match: Search | None = None,
+        url_match: Search | None = None,
+        split_final_period: bool = False,
+    ) -> None:
+        self.vocab = vocab
+        self.prefix_search = prefix_search
+        self.suffix_search = suffix_search
+        self.infix_finditer = infix_finditer
+        self.token_match = token_match
+        self.url_match = url_match
+        self.split_final_period = split_final_period
+        self.rules: dict[str, list[str]] = {}
+        for key, tokens in (rules or {}).items():
+            self.add_special_case(key, tokens)
+        self._cache: dict[str, tuple[tuple[int, ...], tuple[bool, ...]]] = {}
+        self._space_id = vocab.strings.add(" ")
+
+    # ----- rules ------------------------------------------------------------------------------
+    def add_special_case(self, string: str, tokens: Sequence[str]) -> None:
+        """Always split `string` into `tokens` (they must spell it exactly, without whitespace)."""
+        tokens = list(tokens)
+        if "".join(tokens) != string or not all(tokens) or any(t.isspace() for t in tokens):
+            raise ValueError(
+                f"Special case {string!r} -> {tokens!r}: the tokens must be non-empty, contain no "
+                "whitespace-only token, and concatenate back to the string exactly"
+            )
+        self.rules[string] = tokens
+        self._cache = {}
+
+    # ----- tokenizing -------------------------------------------------------------------------
+    def __call__(self, text: str) -> Doc:
+        """Tokenize `text` into a Doc whose `.text` is exactly `text`."""
+        orths, spaces = self._tokenize(text)
+        return Doc.from_orths(self.vocab, np.array(orths, dtype=np.int32), np.array(spaces, dtype=np.bool_))
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
+        """Tokenize a stream of texts (`batch_size` is accepted for pipeline compatibility)."""
+        for text in texts:
+            yield self(text)
+
+    def split(self, text: str) -> tuple[list[str], list[bool]]:
+        """Words and trailing-space flags of `text`, without building a Doc."""
+        orths, spaces = self._tokenize(text)
+        strings = self.vocab.strings._strings
+        return [strings[i] for i in orths], spaces
+
+    def _tokenize(self, text: str) -> tuple[list[int], list[bool]]:
+        """String ids and trailing-space flags; the hot loop (one dict lookup per cached chunk)."""
+        cache = self._cache
+        orths: list[int] = []
+        spaces: list[bool] = []
+        space_id = self._space_id
+        extra_space = False
+        for chunk in text.split(" "):
+            if chunk:
+                hit = cache.get(chunk)
+                if hit is None:
+                    hit = self._tokenize_chunk(chunk)
+                orths.extend(hit[0])
+                spaces.extend(hit[1])
+            else:
+                # Two spaces in a row (or a leading one): the separator space is a token.
+                orths.append(space_id)
+                spaces.append(False)
+                extra_space = True
+        # The last chunk is followed by no separator: drop its flag, or the token of an empty chunk.
+        if text.endswith(" ") or not text:
+            orths.pop()
+            spaces.pop()
+        elif spaces:
+            spaces[-1] = False
+        if extra_space:
+            self._merge_space_runs(orths, spaces)
+        if self.split_final_period and text.endswith(".") and orths:
+            self._split_final_period(orths, spaces)
+        return orths, spaces
+
+    def _merge_space_runs(self, orths: list[int], spaces: list[bool]) -> None:
+        """Join adjacent whitespace tokens into one ("\\n", " " -> "\\n "), in place."""
+        strings = self.vocab.strings
+        i = 1
+        while i < len(orths):
+            prev = strings[orths[i - 1]]
+            if prev.isspace() and orths[i] == self._space_id:
+                joined = prev + (" " if spaces[i - 1] else "") + " "
+                orths[i - 1 : i + 1] = [strings.add(joined)]
+                spaces[i - 1 : i + 1] = [spaces[i]]
+            else:
+                i += 1
+
+    def _split_final_period(self, orths: list[int], spaces: list[bool]) -> None:
+        strings = self.vocab.strings
+        last = strings[orths[-1]]
+        if len(last) > 1 and _FINAL_PERIOD.match(last):
+            orths[-1:] = [strings.add(last[:-1]), strings.add(".")]
+            spaces.append(False)
+
+    def _tokenize_chunk(self, chunk: str) -> tuple[tuple[int, ...], tuple[bool, ...]]:
+        """Tokenize one space-free chunk, intern its tokens and cache the result."""
+        if chunk.isspace():
+            words = [chunk]
+        elif _HAS_WHITESPACE(chunk):
+            words = []
+            for piece in _WHITESPACE_SPLIT.split(chunk):
+                if piece:
+                    words.extend([piece] if piece.isspace() else self._split_word(piece))
+        else:
+            words = self._split_word(chunk)
+        add = self.vocab.strings.add
+        result = (tuple(add(w) for w in words), (False,) * (len(words) - 1) + (True,))
+        if len(self._cache) >= self.max_cache_size:
+            self._cache = {}
+        self._cache[chunk] = result
+        return result
+
+    def _split_word(self, string: str) -> list[str]:
+        """Tokens of a string without whitespace: special cases, affixes, url match, infixes."""
+        rules = self.rules
+        special = rules.get(string)
+        if special is not None:
+            return list(special)
+        token_match = self.token_match
+        prefix_search = self.prefix_search
+        suffix_search = self.suffix_search
+        prefixes: list[str] = []
+        suffixes: list[str] = []
+        while string:
+            if string in rules or (token_match is not None and token_match(string)):
+                break
+            m = suffix_search(string) if suffix_search is not None else None
+            if m is not None and 0 < m.start() < len(string):
+                # What the suffix leaves is whole ("$$$." -> "$$$" "."): strip only the suffix.
+                core, suffix = self._shift_period(string[: m.start()], string[m.start():])
+                if core in rules or (token_match is not None and token_match(core)):
+                    suffixes.append(suffix)
+                    string = core
+                    break
+            changed = False
+            if prefix_search is not None:
+                mp = prefix_search(string)
+                if mp is not None and mp.end() > 0:
+                    prefixes.append(string[: mp.end()])
+                    string = string[mp.end():]
+                    changed = True
+                    if not string or string in rules or (token_match is not None and token_match(string)):
+                        break
+                    m = suffix_search(string) if suffix_search is not None else None
+            if m is not None and m.start() < len(string):
+                core, suffix = self._shift_period(string[: m.start()], string[m.start():])
+                suffixes.append(suffix)
+                string = core
+                changed = True
+            if not changed:
+                break
+        tokens = prefixes
+        if string:
+            tokens.extend(self._split_core(string))
+        tokens.extend(reversed(suffixes))
+        return tokens
+
+    def _shift_period(self, core: str, suffix: str) -> tuple[str, str]:
+        """Give a suffix's first period back to an abbreviation: "U.S." + "?" not "U.S" + ".?"."""
+        if len(suffix) > 1 and suffix[0] == "." and core:
+            with_period = core + "."
+            if with_period in self.rules or (self.token_match is not None and self.token_match(with_period)):
+                return with_period, suffix[1:]
+        return core, suffix
+
+    def _split_core(self, string: str) -> list[str]:
+        """What remains after affixes: a special case, a kept-whole match, or split on infixes."""
+        special = self.rules.get(string)
+        if special is not None:
+            return list(special)
+        if (self.token_match is not None and self.token_match(string)) or (
+            self.url_match is not None and self.url_match(string)
+        ):
+            return [string]
+        if self.infix_finditer is None:
+            return [string]
+        tokens: list[str] = []
+        start = 0
+        for m in self.infix_finditer(string):
+            if m.start() == m.end() and m.start() in (0, len(string)):
+                continue
+            if m.start() > start:
+                tokens.append(string[start : m.start()])
+            if m.end() > m.start():
+                tokens.append(string[m.start() : m.end()])
+            start = m.end()
+        if start < len(string):
+            tokens.append(string[start:])
+        if len(tokens) == 1:
+            return tokens
+        out: list[str] = []
+        for tok in tokens:
+            # Infix pieces get the full treatment again ("years...[because", "don't/can't");
+            # each piece is shorter than the string, so this terminates.
+            out.extend(self._split_word(tok) if not tok.isalnum() else (tok,))
+        return out
+
+    # ----- serialisation ----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able rules: special cases and the regex patterns (rules must be regex methods)."""
+        return {
+            "rules": {k: list(v) for k, v in self.rules.items()},
+            "prefix_search": _regex_of(self.prefix_search, "prefix_search"),
+            "suffix_search": _regex_of(self.suffix_search, "suffix_search"),
+            "infix_finditer": _regex_of(self.infix_finditer, "infix_finditer"),
+            "token_match": _regex_of(self.token_match, "token_match"),
+            "url_match": _regex_of(self.url_match, "url_match"),
+            "split_final_period": self.split_final_period,
+        }
+
+    @classmethod
+    def from_dict(cls, vocab: Vocab, data: Mapping[str, Any]) -> "Tokenizer":
+        """Rebuild a tokenizer saved with `to_dict`."""
+
+        def method(key: str, name: str) -> Callable | None:
+            pattern = data.get(key)
+            return getattr(re.compile(pattern), name) if pattern is not None else None
+
+        return cls(
+            vocab,
+            rules=data.get("rules") or {},
+            prefix_search=method("prefix_search", "match"),
+            suffix_search=method("suffix_search", "search"),
+            infix_finditer=method("infix_finditer", "finditer"),
+            token_match=method("token_match", "match"),
+            url_match=method("url_match", "match"),
+            split_final_period=bool(data.get("split_final_period", False)),
+        )
+
+    def to_bytes(self) -> bytes:
+        import srsly
+
+        return srsly.json_dumps(self.to_dict()).encode("utf8")
+
+    def from_bytes(self, data: bytes) -> "Tokenizer":
+        """Replace this tokenizer's rules with serialised ones (returns self)."""
+        import srsly
+
+        other = Tokenizer.from_dict(self.vocab, srsly.json_loads(data.decode("utf8")))
+        self.__dict__.update(other.__dict__)
+        return self
+
+
+__all__ = ["Tokenizer"]
