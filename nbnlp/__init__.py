@@ -4,6 +4,8 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from .core import Doc, Span, StringStore, Token, Vocab
+from .core.alignment import Alignment
+from .core.example import Example
 from .core.corpus.errors import CorpusError, CorpusWarning
 from .core.corpus.loader import load_docs, save_docs
 
@@ -13,6 +15,6 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "CorpusError", "CorpusWarning", "Doc", "Span", "StringStore", "Token", "Vocab",
+    "Alignment", "CorpusError", "CorpusWarning", "Doc", "Example", "Span", "StringStore", "Token", "Vocab",
     "load_docs", "save_docs", "__version__",
 ]

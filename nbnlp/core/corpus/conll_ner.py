@@ -188,7 +188,10 @@ def read_uner(path: str | Path, vocab: Vocab, *, scheme: str = "iob2", check_tex
         raise CorpusError(path, None, "no sentences", expected=f"token lines of {_UNER_LAYOUT}")
 
 
-def _uner_doc(path, vocab, words, tags, user_data, first_line, text_line, scheme, check_text) -> Doc:
+def _uner_doc(
+    path: str | Path, vocab: Vocab, words: list[str], tags: list[str], user_data: dict,
+    first_line: int, text_line: int, scheme: str, check_text: bool,
+) -> Doc:
     ents, n_fixed = _tags_or_error(path, first_line, tags, scheme)
     text = user_data.get("text")
     aligned = spaces_from_text(words, text) if text is not None else None

@@ -189,7 +189,6 @@ class _Sentence:
                 heads = _absolute(parents)
         else:
             heads = _absolute(parents)
-        has = lambda col: any(v is not None for v in col)  # noqa: E731
         user_data = dict(self.user_data)
         if mwt_spans:
             user_data["mwt"] = mwt_spans
@@ -200,9 +199,9 @@ class _Sentence:
         m = len(words)
         doc = Doc(
             vocab, words, spaces, user_data=user_data,
-            tags=xpos if has(xpos) else None, pos=upos if has(upos) else None,
-            morphs=feats if has(feats) else None, lemmas=lemmas if has(lemmas) else None,
-            heads=heads if has(heads) else None, deps=deprels if has(deprels) else None,
+            tags=xpos if _any_set(xpos) else None, pos=upos if _any_set(upos) else None,
+            morphs=feats if _any_set(feats) else None, lemmas=lemmas if _any_set(lemmas) else None,
+            heads=heads if _any_set(heads) else None, deps=deprels if _any_set(deprels) else None,
             sent_starts=[True] + [False] * (m - 1),
         )
         text = user_data.get("text")
@@ -277,7 +276,8 @@ class _Sentence:
                 spans.append((token_of_kept[lo], token_of_kept[hi - 1] + 1, surface))
         return keep, spans
 
-    def _merge(self, keep, words, spaces, lemmas, upos, xpos, feats, deprels, parents, spaces_after):
+    def _merge(self, keep: list[int], words: list[str], spaces: list[bool], lemmas: list, upos: list, xpos: list,
+               feats: list, deprels: list, parents: list[int | None], spaces_after: dict[int, str]) -> tuple:
         """Columns with each unspelled MWT collapsed into its surface form (see module docstring)."""
         n = len(words)
         surface_at: dict[int, tuple[int, str]] = {}
@@ -305,6 +305,10 @@ class _Sentence:
             i = end
         words, spaces, lemmas, upos, xpos, feats, deprels, heads = out
         return words, spaces, lemmas, upos, xpos, feats, deprels, heads, new_exact
+
+
+def _any_set(column: list) -> bool:
+    return any(v is not None for v in column)
 
 
 def _absolute(parents: list[int | None]) -> list[int | None]:

@@ -36,6 +36,7 @@ SUFFIXES = [
     rf"(?<=[{P.ALPHA}])['’`](?:[sSmMdD]|ll|LL|re|RE|ve|VE)",
     rf"(?<=\d)(?:{UNITS})",
     r"(?<=\w)\+",  # "A+", "6,000+"
+    r"(?<=[A-Za-z])(?::-?[()DPp]|;-?\))",  # emoticon glued to a word: "great:)"
     *P.SUFFIXES,
 ]
 INFIXES = [
