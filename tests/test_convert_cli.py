@@ -24,15 +24,18 @@ def test_convert_demo_folder(tmp_path: Path) -> None:
     assert written == sorted(
         ["ewt-dev.nbnlp", "ewt-train.nbnlp", "sms-dev.nbnlp", "sms-train.nbnlp", "uner-dev.nbnlp", "uner-train.nbnlp"]
     )
-    assert "ewt-train.conllu (conllu) ->" in proc.stdout and "80 docs, 800 sentences" in proc.stdout
+    assert "ewt-train.conllu (conllu) ->" in proc.stdout and "800 sentences, 18204 words" in proc.stdout
     assert "uner-train.iob2 (uner) ->" in proc.stdout and "sms-train.jsonl (jsonl) ->" in proc.stdout
     # The converted docs carry the same text and annotations as the source.
     source = list(nbnlp.load_docs(demo_path("ewt-train")))
     converted = list(nbnlp.load_docs(out / "ewt-train.nbnlp"))
-    assert len(converted) == 80
-    assert converted[0].text == " ".join(d.text for d in source[:10])
-    assert [t.dep_ for t in converted[0]] == [t.dep_ for d in source[:10] for t in d]
-    assert sum(len(list(d.sents)) for d in converted) == 800
+    # Groups of at most 10 sentences; a new source document (# newdoc) starts a new group.
+    sizes = [len(list(d.sents)) for d in converted]
+    assert sum(sizes) == 800 and max(sizes) == 10 and len(converted) >= 80
+    assert " ".join(d.text for d in converted) == " ".join(d.text for d in source)
+    assert [t.dep_ for d in converted for t in d] == [t.dep_ for d in source for t in d]
+    assert all(d.user_data.get("newdoc") for d in converted if d.user_data.get("sent_ids", [None])[0] in
+               {s.user_data.get("sent_id") for s in source if s.user_data.get("newdoc")})
     ents = [e for d in nbnlp.load_docs(out / "uner-train.nbnlp") for e in d.ents]
     assert ents == [] or all(e.label_ in {"LOC", "ORG", "PER"} for e in ents)
     assert len(ents) == sum(len(d.ents) for d in nbnlp.load_docs(demo_path("uner-train")))
