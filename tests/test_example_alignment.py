@@ -22,7 +22,8 @@ from nbnlp.core.biluo import (
     validate_biluo,
     validate_iob,
 )
-from nbnlp.core.example import Example, projectivize_heads
+from nbnlp.core.example import Example
+from nbnlp.core.nonproj import projectivize_heads
 
 UD_DEV = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "ud-english-ewt" / "dev.conllu"
 

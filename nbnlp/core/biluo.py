@@ -7,6 +7,13 @@ so a long document costs a few numpy operations rather than a state machine per 
 
 Tag conventions: "B-X"/"I-X"/"L-X"/"U-X" (begin/inside/last/unit of an entity of type X), "O"
 (outside every entity) and "-" (unknown; None and "" read as "-").
+
+Corpus readers check each sentence with `normalize_tags` under a scheme:
+- "iob2": strict; an "I-X" must continue a "B-X"/"I-X".
+- "iob1": an "I-X" may open an entity (it is rewritten to "B-X"); that is the convention.
+- "biluo": strict; "B" ... "L" or a single "U". "E"/"S" (BIOES) are read as "L"/"U".
+- "auto": BILUO (strict) for a sentence that uses L/U/E/S, else IOB with IOB1 repair; the reader
+  reports the number of repairs.
 """
 from __future__ import annotations
 
@@ -21,7 +28,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .doc import Doc
 
 MISSING = "-"
+TAG_SCHEMES = ("auto", "iob1", "iob2", "biluo")
 _ENTITY_PREFIXES = ("B", "I", "L", "U")
+_BIOES_ALIASES = {"E": "L", "S": "U"}
 
 
 class MisalignedEntityWarning(UserWarning):
@@ -39,9 +48,33 @@ class TagProblem(NamedTuple):
         return f"token {self.index}: {self.tag!r} is invalid here; expected {self.expected}"
 
 
+class TagError(ValueError):
+    """The first bad tag of a sentence, for readers: token `index` (0-based; 1-based in `message`)."""
+
+    def __init__(self, index: int, message: str, expected: str, got: str) -> None:
+        super().__init__(message)
+        self.index = index
+        self.message = message
+        self.expected = expected
+        self.got = got
+
+
 # ----- parsing ------------------------------------------------------------------------------
-def _split_tags(tags: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
-    """Prefix ("B", "I", "L", "U", "O", "-", or "?" for a malformed tag) and label arrays."""
+def _entity_prefix(tag: str, bioes: bool = False) -> tuple[str, str]:
+    """(prefix, label) of an entity tag like "B-PER"; ("?", "") where malformed."""
+    prefix, sep, label = tag.partition("-")
+    if bioes:
+        prefix = _BIOES_ALIASES.get(prefix, prefix)
+    if sep and label and prefix in _ENTITY_PREFIXES:
+        return prefix, label
+    return "?", ""
+
+
+def _split_tags(tags: Sequence[str | None], bioes: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Prefix ("B", "I", "L", "U", "O", "-", or "?" for a malformed tag) and label arrays.
+
+    `bioes`: read "E-X"/"S-X" as "L-X"/"U-X" (corpus files use both spellings).
+    """
     prefixes: list[str] = []
     labels: list[str] = []
     for tag in tags:
@@ -52,15 +85,27 @@ def _split_tags(tags: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
             prefixes.append("O")
             labels.append("")
         else:
-            prefix, sep, label = tag.partition("-")
-            ok = sep and label and prefix in _ENTITY_PREFIXES
-            prefixes.append(prefix if ok else "?")
-            labels.append(label if ok else "")
+            prefix, label = _entity_prefix(tag, bioes)
+            prefixes.append(prefix)
+            labels.append(label)
     return np.array(prefixes, dtype="<U1"), np.array(labels, dtype=object)
 
 
+def looks_like_tag(text: str) -> bool:
+    """Cheap test for sniffing a file format: O, '-' or X-LABEL with X a tag prefix (BIOES too)."""
+    return text in ("O", MISSING) or _entity_prefix(text, bioes=True)[0] != "?"
+
+
+def _has(prefixes: np.ndarray, options: str) -> np.ndarray:
+    """Per token: its prefix is one of `options` (np.isin's set-up costs more on sentence-sized arrays)."""
+    found = prefixes == options[0]
+    for option in options[1:]:
+        found |= prefixes == option
+    return found
+
+
 def _require_wellformed(tags: Sequence[str | None], prefixes: np.ndarray, allowed: str) -> None:
-    bad = np.flatnonzero(~np.isin(prefixes, list(allowed)))
+    bad = np.flatnonzero(~_has(prefixes, allowed))
     if len(bad):
         i = int(bad[0])
         raise ValueError(
@@ -73,13 +118,30 @@ def _join(prefixes: np.ndarray, labels: np.ndarray) -> list[str]:
     return [p if p in ("O", MISSING) else f"{p}-{lab}" for p, lab in zip(prefixes.tolist(), labels.tolist())]
 
 
+def _open_entity(prefixes: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per token: whether an entity is open before it (the previous tag is B or I), and the
+    previous token's label (that entity's label where one is open).
+
+    Every scheme rule is a test of a tag against these two, so conversions, validation and reader
+    normalization all read "open" the same way.
+    """
+    is_open = np.zeros(len(prefixes), dtype=bool)
+    is_open[1:] = _has(prefixes[:-1], "BI")
+    prev_labels = np.full(len(labels), "", dtype=object)
+    prev_labels[1:] = labels[:-1]
+    return is_open, prev_labels
+
+
+def _continues(prefixes: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per token: its label is that of the entity open before it (whatever its own prefix)."""
+    is_open, open_label = _open_entity(prefixes, labels)
+    return is_open & (labels == open_label)
+
+
 def _entity_bounds(prefixes: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end flags of entities under IOB reading ("I" continues a same-label entity, else opens one)."""
-    in_ent = np.isin(prefixes, _ENTITY_PREFIXES)
-    cont = np.zeros(len(prefixes), dtype=bool)
-    if len(prefixes) > 1:
-        cont[1:] = np.isin(prefixes[1:], ("I", "L")) & in_ent[:-1] & ~np.isin(prefixes[:-1], ("L", "U"))
-        cont[1:] &= labels[1:] == labels[:-1]
+    in_ent = _has(prefixes, "BILU")
+    cont = _has(prefixes, "IL") & _continues(prefixes, labels)
     starts = in_ent & ~cont
     ends = in_ent & ~np.append(cont[1:], False)
     return starts, ends
@@ -92,7 +154,7 @@ def iob_to_biluo(tags: Sequence[str | None]) -> list[str]:
     _require_wellformed(tags, prefixes, "BIO-")
     starts, ends = _entity_bounds(prefixes, labels)
     out = prefixes.copy()
-    in_ent = np.isin(prefixes, ("B", "I"))
+    in_ent = _has(prefixes, "BI")
     out[in_ent] = "I"
     out[starts & ~ends] = "B"
     out[ends & ~starts] = "L"
@@ -111,11 +173,31 @@ def biluo_to_iob(tags: Sequence[str | None]) -> list[str]:
 
 
 # ----- validation ---------------------------------------------------------------------------
-def _shifted(prefixes: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Prefix and label of each token's predecessor ("O" before the first token)."""
-    prev_p = np.concatenate([np.array(["O"], dtype="<U1"), prefixes[:-1]])
-    prev_l = np.concatenate([np.array([""], dtype=object), labels[:-1]])
-    return prev_p, prev_l
+def _biluo_breaks(prefixes: np.ndarray, labels: np.ndarray) -> list[tuple[int, str, str]]:
+    """(index, kind, label) of every token that breaks BILUO, each checked against its predecessor.
+
+    kind: "malformed"; "interrupts" (an entity is open and the tag does not continue it; label is
+    the open entity's); "orphan" (I/L with no entity open); "unclosed" (the sequence ends inside
+    an entity). Callers word the problems for their audience.
+    """
+    if len(prefixes) == 0:
+        return []
+    is_open, open_label = _open_entity(prefixes, labels)
+    inner = _has(prefixes, "IL")
+    malformed = prefixes == "?"
+    interrupts = is_open & ~(inner & (labels == open_label))
+    orphan = ~is_open & inner
+    bad = malformed | interrupts | orphan
+    bad[-1] |= prefixes[-1] in ("B", "I")
+    breaks: list[tuple[int, str, str]] = []
+    for i in np.flatnonzero(bad).tolist():
+        if malformed[i]:
+            breaks.append((i, "malformed", ""))
+        elif interrupts[i]:
+            breaks.append((i, "interrupts", open_label[i]))
+        else:
+            breaks.append((i, "orphan" if orphan[i] else "unclosed", labels[i]))
+    return breaks
 
 
 def validate_biluo(tags: Sequence[str | None]) -> list[TagProblem]:
@@ -124,27 +206,18 @@ def validate_biluo(tags: Sequence[str | None]) -> list[TagProblem]:
     Each tag is checked against its predecessor only: after "B-X"/"I-X" comes "I-X" or "L-X";
     anywhere else "I"/"L" are invalid; the sequence cannot end inside an entity.
     """
-    n = len(tags)
-    if n == 0:
-        return []
     prefixes, labels = _split_tags(tags)
-    prev_p, prev_l = _shifted(prefixes, labels)
-    open_before = np.isin(prev_p, ("B", "I"))
-    inner = np.isin(prefixes, ("I", "L"))
-    continues = inner & (labels == prev_l)
-    bad = (prefixes == "?") | (open_before & ~continues) | (~open_before & inner)
-    bad[-1] |= prefixes[-1] in ("B", "I")
     problems = []
-    for i in np.flatnonzero(bad).tolist():
-        p, lab, pl = str(prefixes[i]), labels[i], prev_l[i]
-        if p == "?":
+    for i, kind, label in _biluo_breaks(prefixes, labels):
+        p = str(prefixes[i])
+        if kind == "malformed":
             expected = "a tag like 'B-LABEL', 'I-LABEL', 'L-LABEL', 'U-LABEL', 'O' or '-'"
-        elif open_before[i] and not continues[i]:
-            expected = f"'I-{pl}' or 'L-{pl}' to continue the {pl} entity open at token {i - 1}"
-        elif inner[i] and not open_before[i]:
-            expected = f"'B-{lab}' or 'U-{lab}' ({p}-{lab} must follow B-{lab} or I-{lab})"
+        elif kind == "interrupts":
+            expected = f"'I-{label}' or 'L-{label}' to continue the {label} entity open at token {i - 1}"
+        elif kind == "orphan":
+            expected = f"'B-{label}' or 'U-{label}' ({p}-{label} must follow B-{label} or I-{label})"
         else:
-            expected = f"'{'U' if p == 'B' else 'L'}-{lab}', since the sequence ends here"
+            expected = f"'{'U' if p == 'B' else 'L'}-{label}', since the sequence ends here"
         problems.append(TagProblem(i, str(tags[i] or ""), expected))
     return problems
 
@@ -160,10 +233,8 @@ def validate_iob(tags: Sequence[str | None], scheme: str = "iob2") -> list[TagPr
     if len(tags) == 0:
         return []
     prefixes, labels = _split_tags(tags)
-    prev_p, prev_l = _shifted(prefixes, labels)
-    same_open = np.isin(prev_p, ("B", "I")) & (labels == prev_l)
-    malformed = ~np.isin(prefixes, ("B", "I", "O", MISSING))
-    wrong = (prefixes == ("I" if scheme == "iob2" else "B")) & ~same_open
+    malformed = ~_has(prefixes, "BIO" + MISSING)
+    wrong = (prefixes == ("I" if scheme == "iob2" else "B")) & ~_continues(prefixes, labels)
     problems = []
     for i in np.flatnonzero(malformed | wrong).tolist():
         lab = labels[i]
@@ -186,13 +257,63 @@ def _raise_if_invalid_biluo(tags: Sequence[str | None]) -> None:
         raise ValueError(f"Invalid BILUO sequence: {shown}{more}")
 
 
+# ----- corpus readers: one sentence's tags under a scheme -----------------------------------
+def check_scheme(scheme: str) -> str:
+    """`scheme` if it is one of TAG_SCHEMES, else ValueError (readers check before reading)."""
+    if scheme not in TAG_SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(TAG_SCHEMES)}, not {scheme!r}")
+    return scheme
+
+
+def normalize_tags(tags: Sequence[str], scheme: str = "auto") -> tuple[list[str], int]:
+    """One sentence's tags checked under `scheme` (see the module docstring), in IOB2 or BILUO form,
+    and the number of IOB1 repairs. TagError names the first bad token, 1-based, as readers report it.
+    """
+    if all(t == "O" for t in tags):  # most sentences of an NER corpus: nothing to check
+        return list(tags), 0
+    prefixes, labels = _split_tags(tags, bioes=True)
+    malformed = np.flatnonzero(prefixes == "?")
+    if len(malformed):
+        i = int(malformed[0])
+        raise TagError(i, f"token {i + 1}: {tags[i]!r} is not an entity tag",
+                       "O, '-' or B-/I-/L-/U- followed by a label, e.g. B-PER", tags[i])
+    biluo_only = _has(prefixes, "LU")
+    if scheme == "biluo" or (scheme == "auto" and biluo_only.any()):
+        breaks = _biluo_breaks(prefixes, labels)
+        if breaks:
+            raise _biluo_error(tags, *breaks[0])
+        return _join(prefixes, labels), 0
+    openers = (prefixes == "I") & ~_continues(prefixes, labels)  # IOB1 entity starts; IOB2 errors
+    stops = np.flatnonzero(biluo_only | openers if scheme == "iob2" else biluo_only)
+    if len(stops):
+        raise _iob_error(tags, int(stops[0]), labels[stops[0]], bool(biluo_only[stops[0]]))
+    return _join(np.where(openers, "B", prefixes), labels), int(np.count_nonzero(openers))
+
+
+def _biluo_error(tags: Sequence[str], i: int, kind: str, label: str) -> TagError:
+    if kind == "interrupts":
+        return TagError(i, f"token {i + 1}: {tags[i]!r} interrupts the {label} entity opened before it",
+                        f"I-{label} or L-{label}", tags[i])
+    if kind == "orphan":
+        return TagError(i, f"token {i + 1}: {tags[i]!r} continues no entity", f"B-{label} or U-{label} first (BILUO)", tags[i])
+    return TagError(i, f"token {i + 1}: the {label} entity is never closed", f"L-{label} at its end (BILUO)", tags[i])
+
+
+def _iob_error(tags: Sequence[str], i: int, label: str, biluo_tag: bool) -> TagError:
+    if biluo_tag:
+        return TagError(i, f"token {i + 1}: BILUO tag {tags[i]!r} in an IOB sentence", "B-, I- or O", tags[i])
+    before = repr(tags[i - 1]) if i else "the sentence start"
+    return TagError(i, f"token {i + 1}: {tags[i]!r} continues no entity (it follows {before})",
+                    f"B-{label} before I-{label} (IOB2)", tags[i])
+
+
 # ----- tags <-> spans / offsets ---------------------------------------------------------------
 def biluo_token_spans(tags: Sequence[str | None]) -> list[tuple[int, int, str]]:
     """(start_token, end_token, label) of each entity of a valid BILUO sequence."""
     _raise_if_invalid_biluo(tags)
     prefixes, labels = _split_tags(tags)
-    starts = np.flatnonzero(np.isin(prefixes, ("B", "U")))
-    ends = np.flatnonzero(np.isin(prefixes, ("L", "U"))) + 1
+    starts = np.flatnonzero(_has(prefixes, "BU"))
+    ends = np.flatnonzero(_has(prefixes, "LU")) + 1
     return [(s, e, labels[s]) for s, e in zip(starts.tolist(), ends.tolist())]
 
 
@@ -296,14 +417,19 @@ def offsets_to_biluo_tags(
 
 __all__ = [
     "MISSING",
+    "TAG_SCHEMES",
     "MisalignedEntityWarning",
+    "TagError",
     "TagProblem",
     "biluo_tags_to_offsets",
     "biluo_tags_to_spans",
     "biluo_to_iob",
     "biluo_token_spans",
+    "check_scheme",
     "doc_to_biluo_tags",
     "iob_to_biluo",
+    "looks_like_tag",
+    "normalize_tags",
     "offsets_to_biluo_tags",
     "validate_biluo",
     "validate_iob",

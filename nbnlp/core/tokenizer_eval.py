@@ -1,9 +1,9 @@
 """Scoring a tokenizer against CoNLL-U gold: gold character spans, span P/R/F1 and error types.
 
 Kept in the library (not the benchmark script) so tests and the benchmark share one definition
-of "gold tokens": the syntactic words of each sentence, except that a multiword token whose parts
-do not spell its surface form ("won't" = "will" + "not") counts as its surface form, since no
-tokenizer can produce characters that are not in the text.
+of "gold tokens": the tokens `read_conllu` makes of each sentence, i.e. the syntactic words,
+except that a multiword token whose parts do not spell its surface form ("won't" = "will" +
+"not") is its surface form, since no tokenizer can produce characters that are not in the text.
 """
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-Span = tuple[int, int]
+from .corpus._align import Span, token_spans
+from .corpus.conllu import read_conllu
+from .doc import Doc
+from .vocab import Vocab
 
 
 @dataclass
@@ -24,88 +27,36 @@ class GoldSentence:
     spans: list[Span]
 
 
-def _sentence_tokens(lines: Sequence[str]) -> list[str]:
-    """Gold token strings of one sentence's token lines (MWT rule as in the module docstring)."""
-    tokens: list[str] = []
-    skip_until = 0
-    i = 0
-    while i < len(lines):
-        cols = lines[i].split("\t")
-        tid = cols[0]
-        if "." in tid:  # empty node: no surface text
-            i += 1
-            continue
-        if "-" in tid:
-            start, end = (int(x) for x in tid.split("-"))
-            parts: list[str] = []
-            j = i + 1
-            while j < len(lines) and len(parts) < end - start + 1:
-                pcols = lines[j].split("\t")
-                if "." not in pcols[0]:
-                    parts.append(pcols[1])
-                j += 1
-            tokens.extend(parts if "".join(parts) == cols[1] else [cols[1]])
-            i = j
-            continue
-        if int(tid) > skip_until:
-            tokens.append(cols[1])
-        i += 1
-    return tokens
-
-
 def align_tokens(text: str, tokens: Sequence[str]) -> list[Span]:
     """Character spans of `tokens` in `text`, in order, skipping whitespace between them.
 
     A token that is not found where expected is searched for further on; one that is not found at
     all is dropped (the gold of a few corpora has such typos), so spans are always valid.
     """
-    spans: list[Span] = []
-    pos = 0
-    n = len(text)
-    for tok in tokens:
-        while pos < n and text[pos].isspace():
-            pos += 1
-        if text.startswith(tok, pos):
-            start = pos
-        else:
-            start = text.find(tok, pos)
-            if start < 0:
-                continue
-        pos = start + len(tok)
-        spans.append((start, pos))
-    return spans
+    return token_spans(text, tokens, strict=False) or []  # lenient: never None
 
 
 def read_conllu_gold(path: str | Path, limit: int | None = None) -> list[GoldSentence]:
     """Gold sentences of a CoNLL-U file (those with a `# text =` comment), at most `limit` of them."""
     out: list[GoldSentence] = []
-    for text, lines in _iter_blocks(path):
+    for doc in read_conllu(path, Vocab(), check_text=False):
+        text = doc.user_data.get("text")
         if text is None:
             continue
-        toks = _sentence_tokens(lines)
-        out.append(GoldSentence(text, toks, align_tokens(text, toks)))
+        out.append(_gold_sentence(doc, text))
         if limit is not None and len(out) >= limit:
             break
     return out
 
 
-def _iter_blocks(path: str | Path) -> Iterator[tuple[str | None, list[str]]]:
-    text: str | None = None
-    lines: list[str] = []
-    with open(path, encoding="utf8") as f:
-        for raw in f:
-            line = raw.rstrip("\n")
-            if not line:
-                if lines:
-                    yield text, lines
-                text, lines = None, []
-            elif line.startswith("#"):
-                if line.startswith("# text = "):
-                    text = line[len("# text = "):]
-            else:
-                lines.append(line)
-    if lines:
-        yield text, lines
+def _gold_sentence(doc: Doc, text: str) -> GoldSentence:
+    """The doc's words with their offsets, which are the gold spans where the doc spells `text`."""
+    words = doc.words
+    if doc.text == text:
+        spans = list(zip(doc.idx.tolist(), doc.token_ends.tolist()))
+    else:  # `# text` has other whitespace (or typos) than the words' MISC spacing says
+        spans = align_tokens(text, words)
+    return GoldSentence(text, words, spans)
 
 
 def words_to_spans(words: Sequence[str], spaces: Sequence[bool]) -> list[Span]:

@@ -25,7 +25,7 @@ from ..vocab import Vocab
 from ._align import spaces_from_text
 from ._lines import head_lines as read_head_lines
 from ._lines import iter_lines
-from ._tags import TagError, check_scheme, looks_like_tag, normalize_tags
+from ..biluo import TagError, check_scheme, looks_like_tag, normalize_tags
 from .errors import CorpusError, warn_corpus
 
 DOCSTART = "-DOCSTART-"

@@ -1,10 +1,10 @@
 """`.iob` reader: one sentence per line, tokens `word|TAG` or `word|POS|TAG` separated by spaces.
 
-The last `|` field is the entity tag (IOB1, IOB2 or BILUO, see `_tags`), a middle field is the
-part-of-speech tag (stored as `tag`). The number of fields is fixed by the file's first token,
-so a word may itself contain `|`. A line whose first word is `-DOCSTART-` starts a new document:
-the next sentence gets `user_data["newdoc"] = True`. Blank lines are skipped. Every token but the
-last is followed by a space (the format records no whitespace).
+The last `|` field is the entity tag (IOB1, IOB2 or BILUO, see `biluo.normalize_tags`), a middle
+field is the part-of-speech tag (stored as `tag`). The number of fields is fixed by the file's
+first token, so a word may itself contain `|`. A line whose first word is `-DOCSTART-` starts a
+new document: the next sentence gets `user_data["newdoc"] = True`. Blank lines are skipped. Every
+token but the last is followed by a space (the format records no whitespace).
 
 IOB1 `I-` tags that open an entity are read as `B-`; with `scheme="auto"` one CorpusWarning per
 file reports how many (emitted when the file has been read to its end).
@@ -17,7 +17,7 @@ from typing import Iterator
 from ..doc import Doc
 from ..vocab import Vocab
 from ._lines import iter_lines
-from ._tags import TagError, check_scheme, looks_like_tag, normalize_tags
+from ..biluo import TagError, check_scheme, looks_like_tag, normalize_tags
 from .errors import CorpusError, warn_corpus
 
 
