@@ -70,6 +70,7 @@ class Doc:
         self.arrays["SPACY"][:] = np.asarray(spaces, dtype=bool)
         self.cats: dict[str, float] = dict(cats or {})
         self.user_data: dict[Any, Any] = dict(user_data or {})
+        self.tensor: Any = None  # per-token vectors a tok2vec component leaves for later components
         self._text: str | None = None
         self._idx: np.ndarray | None = None
         for name, values in (("TAG", tags), ("POS", pos), ("MORPH", morphs), ("LEMMA", lemmas), ("DEP", deps)):
@@ -108,6 +109,7 @@ class Doc:
         doc.arrays["SPACY"][:] = spaces
         doc.cats = {}
         doc.user_data = {}
+        doc.tensor = None
         doc._text = None
         doc._idx = None
         return doc

@@ -1,0 +1,1 @@
+"""Built-in pipeline components; importing this package registers their factories."""

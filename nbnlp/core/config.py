@@ -1,0 +1,166 @@
+"""Config files (thinc/confection syntax): loading, `--section.key value` overrides, readable errors.
+
+The config is the single source of truth for a pipeline. Problems are collected and reported
+together, each as `section.key: expected ..., got ...`, so a user fixes them in one pass.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import srsly
+from confection import ConfigValidationError
+from thinc.api import Config
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One problem at `loc` (a dotted section.key path)."""
+
+    loc: str
+    message: str
+    expected: str | None = None
+    given: Any = None
+
+    def __str__(self) -> str:
+        text = f"{self.loc}: {self.message}" if self.loc else self.message
+        parts = []
+        if self.expected is not None:
+            parts.append(f"expected {self.expected}")
+        if self.given is not None:
+            given = repr(self.given)
+            parts.append(f"given {given if len(given) < 80 else given[:77] + '...'}")
+        return text + (f" ({', '.join(parts)})" if parts else "")
+
+
+class ConfigError(ValueError):
+    """An invalid config: every problem found, one per line."""
+
+    def __init__(self, problems: Sequence[ConfigProblem], *, source: str | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        head = f"Invalid config{f' ({source})' if source else ''}: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+        super().__init__(head + "\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+def load_config(
+    source: str | Path | Config | Mapping[str, Any],
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    interpolate: bool = True,
+) -> Config:
+    """A config from a file path, a config string or a dict, with overrides applied and checked."""
+    label = None
+    try:
+        if isinstance(source, Config):
+            config = Config(source)
+        elif isinstance(source, Mapping):
+            config = Config(dict(source))
+        elif isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and "[" not in source):
+            path = Path(source)
+            label = str(path)
+            if not path.exists():
+                raise ConfigError([ConfigProblem("", f"config file not found: {path}")])
+            config = Config().from_disk(path, interpolate=False)
+        else:
+            config = Config().from_str(str(source), interpolate=False)
+    except ConfigError:
+        raise
+    except Exception as err:  # confection's parse errors name the line; keep them, as one problem
+        raise ConfigError([ConfigProblem("", f"cannot parse config: {err}")], source=label) from None
+    if overrides:
+        config = apply_overrides(config, overrides)
+    if interpolate:
+        try:
+            config = config.interpolate()
+        except Exception as err:
+            raise ConfigError([ConfigProblem("", f"cannot resolve a ${{...}} reference: {err}")], source=label) from None
+    return config
+
+
+def parse_overrides(args: Sequence[str]) -> dict[str, Any]:
+    """`["--training.max_steps", "100", "--paths.train=x.conllu"]` -> {"training.max_steps": 100, ...}.
+
+    Values are parsed as JSON where they parse (numbers, true/false/null, lists), else kept as strings.
+    A flag without a value means true.
+    """
+    result: dict[str, Any] = {}
+    i = 0
+    args = list(args)
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith("--") or len(arg) <= 2:
+            raise ConfigError([ConfigProblem("", f"unexpected argument {arg!r}", expected="--section.key value")])
+        key = arg[2:]
+        if "=" in key:
+            key, raw = key.split("=", 1)
+        elif i + 1 < len(args) and not args[i + 1].startswith("--"):
+            raw = args[i + 1]
+            i += 1
+        else:
+            raw = "true"
+        if "." not in key:
+            raise ConfigError([ConfigProblem(key, "an override must name a section and a key", expected="--section.key value", given=arg)])
+        result[key.replace("-", "_")] = parse_value(raw)
+        i += 1
+    return result
+
+
+def parse_value(raw: str) -> Any:
+    try:
+        return srsly.json_loads(raw)
+    except ValueError:
+        return raw
+
+
+def apply_overrides(config: Config, overrides: Mapping[str, Any]) -> Config:
+    """A copy of `config` with dotted keys replaced; every key must already exist (typos get a hint)."""
+    problems = []
+    updated = Config(config).copy()
+    for dotted, value in overrides.items():
+        parts = dotted.split(".")
+        node: Any = updated
+        for depth, part in enumerate(parts):
+            is_last = depth == len(parts) - 1
+            if not isinstance(node, dict) or part not in node:
+                where = ".".join(parts[:depth]) or "the config"
+                options = list(node) if isinstance(node, dict) else []
+                close = difflib.get_close_matches(part, options, n=1)
+                hint = f"; did you mean {'.'.join(parts[:depth] + [close[0]])!r}?" if close else ""
+                problems.append(ConfigProblem(dotted, f"no such setting: {where} has no {part!r}{hint}"))
+                break
+            if is_last:
+                if isinstance(node[part], dict) and not isinstance(value, dict):
+                    problems.append(ConfigProblem(dotted, "is a section, not a single setting", expected="--section.key value"))
+                else:
+                    node[part] = value
+            else:
+                node = node[part]
+    if problems:
+        raise ConfigError(problems)
+    return updated
+
+
+def problems_from_validation(err: ConfigValidationError, prefix: str = "") -> list[ConfigProblem]:
+    """confection's validation error as our problems, each located by its full section.key path."""
+    out = []
+    for item in err.errors or []:
+        loc = [str(x) for x in item.get("loc", []) if str(x) != "__root__"]
+        full = ".".join(x for x in [prefix, *loc] if x)
+        msg = str(item.get("msg", "invalid value"))
+        out.append(ConfigProblem(full, msg))
+    if not out:
+        out.append(ConfigProblem(prefix, str(err).strip()))
+    return out
+
+
+def dotted_items(config: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
+    """(section.key, value) for every leaf setting, in order."""
+    for key, value in config.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            yield from dotted_items(value, path)
+        else:
+            yield path, value

@@ -1,0 +1,335 @@
+"""`Language`: a tokenizer plus an ordered list of components, built from and saved as a config.
+
+`nlp(text)` annotates one text, `nlp.pipe(texts)` batches (one forward pass per component per
+batch), `nlp.initialize` / `nlp.update` / `nlp.evaluate` are what the training loop drives, and
+`nlp.to_disk` / `nbnlp.load` save and restore everything (config.cfg, meta.json, weights).
+"""
+from __future__ import annotations
+
+import platform
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import srsly
+import thinc
+from confection import ConfigValidationError
+from thinc.api import Adam, Config, Optimizer
+from .util import minibatch
+
+from .config import ConfigError, ConfigProblem, problems_from_validation
+from .corpus.atomic import atomic_directory
+from .doc import Doc
+from .example import Example
+from .lang import LANGUAGES, create_tokenizer, create_vocab
+from .pipeline.component import Component
+from .pipeline.factory import get_factory_meta
+from .registry import registry
+from .scorer import Scorer
+from .tokenizer import Tokenizer
+
+DEFAULT_BATCH_SIZE = 1000
+
+
+@registry.tokenizers("nbnlp.Tokenizer.v1")
+def rule_based_tokenizer() -> Callable[["Language"], Tokenizer]:
+    """The language's rule-based tokenizer (exceptions, prefixes, suffixes, infixes)."""
+
+    def make(nlp: "Language") -> Tokenizer:
+        return create_tokenizer(nlp.lang, nlp.vocab)
+
+    return make
+
+
+def default_nlp_section(lang: str) -> dict[str, Any]:
+    return {
+        "lang": lang,
+        "pipeline": [],
+        "batch_size": DEFAULT_BATCH_SIZE,
+        "tokenizer": {"@tokenizers": "nbnlp.Tokenizer.v1"},
+    }
+
+
+class Language:
+    """A processing pipeline: text -> tokenizer -> components -> annotated Doc."""
+
+    def __init__(self, lang: str = "en", *, tokenizer: Tokenizer | None = None, meta: dict[str, Any] | None = None) -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(f"Unknown language {lang!r}; known languages: {', '.join(sorted(LANGUAGES))}")
+        self.lang = lang
+        self.vocab = tokenizer.vocab if tokenizer is not None else create_vocab(lang)
+        self.tokenizer = tokenizer if tokenizer is not None else create_tokenizer(lang, self.vocab)
+        self.meta: dict[str, Any] = {"lang": lang, "name": "pipeline", "version": "0.0.0", **(meta or {})}
+        self.batch_size = DEFAULT_BATCH_SIZE
+        self._components: list[tuple[str, Component]] = []
+        self._config = Config({"nlp": default_nlp_section(lang), "components": {}})
+
+    # ----- construction -------------------------------------------------------------------
+    @classmethod
+    def from_config(cls, config: Config | dict[str, Any], *, validate: bool = True) -> "Language":
+        """Build the pipeline a config describes (interpolated; see `load_config`). Weights are untrained."""
+        config = Config(config)
+        problems: list[ConfigProblem] = []
+        nlp_cfg = {**default_nlp_section(config.get("nlp", {}).get("lang", "en")), **config.get("nlp", {})}
+        lang = nlp_cfg["lang"]
+        if lang not in LANGUAGES:
+            raise ConfigError([ConfigProblem("nlp.lang", "unknown language", expected=" or ".join(sorted(LANGUAGES)), given=lang)])
+        try:
+            make_tokenizer = registry.resolve({"t": nlp_cfg["tokenizer"]}, validate=validate)["t"]
+        except ConfigValidationError as err:
+            raise ConfigError(problems_from_validation(err, "nlp.tokenizer")) from None
+        nlp = cls(lang)
+        nlp.tokenizer = make_tokenizer(nlp)
+        nlp.vocab = nlp.tokenizer.vocab
+        nlp.batch_size = int(nlp_cfg.get("batch_size", DEFAULT_BATCH_SIZE))
+        components = config.get("components", {})
+        pipeline = list(nlp_cfg.get("pipeline", []))
+        for name in pipeline:
+            if name not in components:
+                problems.append(ConfigProblem(f"components.{name}", "listed in nlp.pipeline but has no section", expected=f"[components.{name}] with a factory"))
+        if problems:
+            raise ConfigError(problems)
+        for name in pipeline:
+            try:
+                nlp.add_pipe(components[name].get("factory", ""), name=name, config=_without(components[name], "factory"), validate=validate)
+            except ConfigError as err:
+                problems.extend(err.problems)
+        if problems:
+            raise ConfigError(problems)
+        full = Config(config)
+        full["nlp"] = {**nlp_cfg, "pipeline": pipeline}
+        full["components"] = nlp._config["components"]
+        nlp._config = full
+        return nlp
+
+    def add_pipe(
+        self,
+        factory_name: str,
+        name: str | None = None,
+        *,
+        config: dict[str, Any] | None = None,
+        before: str | None = None,
+        after: str | None = None,
+        first: bool = False,
+        last: bool = False,
+        validate: bool = True,
+    ) -> Component:
+        """Create a component from a registered factory and add it; its settings join `nlp.config`."""
+        name = name or factory_name
+        if name in self.pipe_names:
+            raise ValueError(f"A component named {name!r} is already in the pipeline {self.pipe_names}; pick another name")
+        try:
+            meta = get_factory_meta(factory_name)
+        except ValueError as err:
+            raise ConfigError([ConfigProblem(f"components.{name}.factory", str(err), given=factory_name)]) from None
+        settings = Config(meta.default_config).merge(Config(config or {}))
+        try:
+            builder = registry.resolve({"component": {"@factories": factory_name, **settings}}, validate=validate)["component"]
+        except ConfigValidationError as err:
+            problems = problems_from_validation(err, f"components.{name}")
+            for p in problems:  # confection locates errors under our wrapper key; strip it
+                object.__setattr__(p, "loc", p.loc.replace(f"components.{name}.component", f"components.{name}"))
+            raise ConfigError(problems) from None
+        component = builder(self, name)
+        component.name = name
+        index = self._insert_index(before, after, first, last)
+        self._components.insert(index, (name, component))
+        self._config["components"][name] = {"factory": factory_name, **settings}
+        self._link_listeners()
+        return component
+
+    def _insert_index(self, before: str | None, after: str | None, first: bool, last: bool) -> int:
+        if sum(x is not None and x is not False for x in (before, after, first or None, last or None)) > 1:
+            raise ValueError("add_pipe: give at most one of before, after, first, last")
+        if first:
+            return 0
+        if before is not None:
+            return self.pipe_names.index(self._check_name(before))
+        if after is not None:
+            return self.pipe_names.index(self._check_name(after)) + 1
+        return len(self._components)
+
+    def _check_name(self, name: str) -> str:
+        if name not in self.pipe_names:
+            raise ValueError(f"No component {name!r} in the pipeline; it has {self.pipe_names}")
+        return name
+
+    def remove_pipe(self, name: str) -> Component:
+        index = self.pipe_names.index(self._check_name(name))
+        _, component = self._components.pop(index)
+        self._config["components"].pop(name, None)
+        self._link_listeners()
+        return component
+
+    def _link_listeners(self) -> None:
+        """Connect every shared tok2vec component to the listener layers of the components after it."""
+        for i, (_, comp) in enumerate(self._components):
+            if hasattr(comp, "find_listeners"):
+                comp.find_listeners([c for _, c in self._components[i + 1 :]])
+
+    # ----- access -------------------------------------------------------------------------
+    @property
+    def pipeline(self) -> list[tuple[str, Component]]:
+        return list(self._components)
+
+    @property
+    def pipe_names(self) -> list[str]:
+        return [name for name, _ in self._components]
+
+    @property
+    def components(self) -> list[tuple[str, Component]]:
+        return self.pipeline
+
+    def get_pipe(self, name: str) -> Component:
+        return dict(self._components)[self._check_name(name)]
+
+    def has_pipe(self, name: str) -> bool:
+        return name in self.pipe_names
+
+    @property
+    def config(self) -> Config:
+        """The config this pipeline is built from (the single source of truth; saved with the model)."""
+        config = Config(self._config)
+        config["nlp"] = {**config.get("nlp", {}), "lang": self.lang, "pipeline": self.pipe_names, "batch_size": self.batch_size}
+        return config
+
+    def __repr__(self) -> str:
+        return f"<nbnlp.Language lang={self.lang!r} pipeline={self.pipe_names}>"
+
+    # ----- processing ---------------------------------------------------------------------
+    def make_doc(self, text: str) -> Doc:
+        return self.tokenizer(text)
+
+    def _ensure_doc(self, text_or_doc: str | Doc) -> Doc:
+        if isinstance(text_or_doc, Doc):
+            return text_or_doc
+        if isinstance(text_or_doc, str):
+            return self.make_doc(text_or_doc)
+        raise TypeError(f"Expected a str or a Doc, got {type(text_or_doc).__name__}")
+
+    def __call__(self, text_or_doc: str | Doc, *, disable: Sequence[str] = ()) -> Doc:
+        doc = self._ensure_doc(text_or_doc)
+        for name, component in self._components:
+            if name not in disable:
+                doc = component(doc)
+        return doc
+
+    def pipe(self, texts: Iterable[str | Doc], *, batch_size: int | None = None, disable: Sequence[str] = ()) -> Iterator[Doc]:
+        """Annotate many texts (or pre-tokenized Docs, which skip the tokenizer) in batches."""
+        size = batch_size or self.batch_size
+        for batch in minibatch(texts, size=size):
+            docs = [self._ensure_doc(x) for x in batch]
+            for name, component in self._components:
+                if name not in disable:
+                    docs = list(component.pipe(docs, batch_size=size))
+            yield from docs
+
+    # ----- training -----------------------------------------------------------------------
+    def initialize(self, get_examples: Callable[[], Iterable[Example]] | None = None, *, sgd: Optimizer | None = None) -> Optimizer:
+        """Infer labels and shapes from the examples and initialise every component; returns the optimizer."""
+        if get_examples is None:
+            def get_examples() -> list[Example]:
+                return []
+        self._link_listeners()
+        for _, component in self._components:
+            component.initialize(get_examples, nlp=self)
+        return sgd if sgd is not None else self.create_optimizer()
+
+    def create_optimizer(self) -> Optimizer:
+        """The optimizer of `[training.optimizer]` when the config has one, else Adam with defaults."""
+        block = self._config.get("training", {}).get("optimizer")
+        if block:
+            return registry.resolve({"o": block})["o"]
+        return Adam(0.001)
+
+    def update(
+        self,
+        examples: Sequence[Example],
+        *,
+        drop: float = 0.0,
+        sgd: Optimizer | None = None,
+        losses: dict[str, float] | None = None,
+        exclude: Sequence[str] = (),
+    ) -> dict[str, float]:
+        """Compute gradients of every trainable component on a batch, then apply them all."""
+        losses = {} if losses is None else losses
+        if not examples:
+            return losses
+        trainable = [(n, c) for n, c in self._components if c.is_trainable and n not in exclude]
+        for _, component in trainable:
+            component.update(examples, drop=drop, sgd=None, losses=losses)
+        if sgd is not False:
+            optimizer = sgd if sgd is not None else self.create_optimizer()
+            for _, component in trainable:
+                component.finish_update(optimizer)
+        return losses
+
+    def evaluate(self, examples: Iterable[Example], *, batch_size: int | None = None) -> dict[str, Any]:
+        """Annotate fresh copies of the examples' texts and score them against the references."""
+        examples = list(examples)
+        docs = [Doc.from_orths(self.vocab, eg.predicted.arrays["ORTH"], eg.predicted.arrays["SPACY"]) for eg in examples]
+        start = time.perf_counter()
+        docs = list(self.pipe(docs, batch_size=batch_size))
+        seconds = time.perf_counter() - start
+        scored = [Example(doc, eg.reference) for doc, eg in zip(docs, examples)]
+        scores = Scorer().score(scored, [c for _, c in self._components])
+        n_words = sum(len(d) for d in docs)
+        scores["speed"] = n_words / seconds if seconds > 0 else 0.0
+        return scores
+
+    # ----- serialisation ------------------------------------------------------------------
+    def to_disk(self, path: str | Path) -> None:
+        """Save config.cfg, meta.json, the tokenizer and each component, atomically (temp dir + rename)."""
+        with atomic_directory(path) as tmp:
+            self.config.to_disk(tmp / "config.cfg")
+            srsly.write_json(tmp / "meta.json", self._meta_for_disk())
+            srsly.write_json(tmp / "tokenizer.json", self.tokenizer.to_dict())
+            for name, component in self._components:
+                component.to_disk(tmp / name)
+
+    def _meta_for_disk(self) -> dict[str, Any]:
+        from .. import __version__
+
+        meta = dict(self.meta)
+        meta.update(
+            {
+                "lang": self.lang,
+                "pipeline": self.pipe_names,
+                "nbnlp_version": __version__,
+                "thinc_version": thinc.__version__,
+                "python_version": platform.python_version(),
+                "labels": {name: list(getattr(c, "labels", ())) for name, c in self._components if hasattr(c, "labels")},
+            }
+        )
+        meta.setdefault("seed", self._config.get("system", {}).get("seed"))
+        return meta
+
+    @classmethod
+    def from_disk(cls, path: str | Path) -> "Language":
+        path = Path(path)
+        config_path = path / "config.cfg"
+        if not config_path.exists():
+            raise FileNotFoundError(f"{path} is not an nbnlp pipeline: no config.cfg in it")
+        config = Config().from_disk(config_path)
+        nlp = cls.from_config(config)
+        nlp.meta = srsly.read_json(path / "meta.json") if (path / "meta.json").exists() else {}
+        if (path / "tokenizer.json").exists():
+            nlp.tokenizer = Tokenizer.from_dict(nlp.vocab, srsly.read_json(path / "tokenizer.json"))
+        for name, component in nlp._components:
+            component.from_disk(path / name)
+        nlp._link_listeners()
+        return nlp
+
+
+def _without(block: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in block.items() if k != key}
+
+
+def blank(lang: str = "en") -> Language:
+    """An empty pipeline for `lang`: tokenizer only."""
+    return Language(lang)
+
+
+def load(path: str | Path) -> Language:
+    """Load a pipeline saved with `nlp.to_disk(path)`."""
+    return Language.from_disk(path)

@@ -1,0 +1,128 @@
+"""The component protocol every pipeline step follows (tok2vec, tagger, and later parser, NER, textcat).
+
+A trainable component owns a thinc model and implements `predict` (docs -> scores, one forward
+pass per batch), `set_annotations` (scores -> doc columns), `get_loss` (examples + scores ->
+loss and gradient), `initialize` (labels from data, model shapes) and `score`. `update` and
+serialisation are written once here on top of those.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import srsly
+from thinc.api import Model, Optimizer, set_dropout_rate
+from ..util import minibatch
+
+from ..doc import Doc
+from ..example import Example
+
+
+class Component:
+    """A pipeline step without weights: `__call__` / `pipe` annotate docs."""
+
+    name: str = ""
+    is_trainable: bool = False
+
+    def __call__(self, doc: Doc) -> Doc:
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+        for doc in docs:
+            yield self(doc)
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Any = None) -> None:
+        """Prepare from data (labels, shapes); the default needs nothing."""
+
+    def score(self, examples: Sequence[Example], **kwargs: Any) -> dict[str, Any]:
+        return {}
+
+    def to_disk(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / "cfg.json", self.get_cfg())
+
+    def from_disk(self, path: Path) -> "Component":
+        cfg_path = path / "cfg.json"
+        if cfg_path.exists():
+            self.set_cfg(srsly.read_json(cfg_path))
+        return self
+
+    def get_cfg(self) -> dict[str, Any]:
+        """State learned from data (labels, ...) that is not in the config."""
+        return {}
+
+    def set_cfg(self, cfg: dict[str, Any]) -> None:
+        pass
+
+
+class TrainableComponent(Component):
+    """A component with a thinc model; subclasses implement predict/set_annotations/get_loss/initialize."""
+
+    is_trainable = True
+
+    def __init__(self, nlp: Any, name: str, model: Model) -> None:
+        self.vocab = nlp.vocab
+        self.name = name
+        self.model = model
+
+    # ----- inference ----------------------------------------------------------------------
+    def predict(self, docs: Sequence[Doc]) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement predict")
+
+    def set_annotations(self, docs: Sequence[Doc], scores: Any) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement set_annotations")
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations([doc], self.predict([doc]))
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+        for batch in minibatch(docs, size=batch_size):
+            batch = list(batch)
+            self.set_annotations(batch, self.predict(batch))
+            yield from batch
+
+    # ----- training -----------------------------------------------------------------------
+    def get_loss(self, examples: Sequence[Example], scores: Any) -> tuple[float, Any]:
+        raise NotImplementedError(f"{type(self).__name__} must implement get_loss")
+
+    def update(
+        self,
+        examples: Sequence[Example],
+        *,
+        drop: float = 0.0,
+        sgd: Optimizer | None = None,
+        losses: dict[str, float] | None = None,
+    ) -> dict[str, float]:
+        """One gradient computation over a batch; the weights change in `finish_update` (now, if `sgd` is given)."""
+        losses = {} if losses is None else losses
+        losses.setdefault(self.name, 0.0)
+        docs = [eg.predicted for eg in examples]
+        if not any(len(d) for d in docs):
+            return losses
+        set_dropout_rate(self.model, drop)
+        scores, backprop = self.model.begin_update(docs)
+        loss, d_scores = self.get_loss(examples, scores)
+        backprop(d_scores)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += float(loss)
+        return losses
+
+    def finish_update(self, sgd: Optimizer) -> None:
+        """Apply the accumulated gradients."""
+        self.model.finish_update(sgd)
+
+    # ----- serialisation ------------------------------------------------------------------
+    def to_disk(self, path: Path) -> None:
+        super().to_disk(path)
+        (path / "model").write_bytes(self.model.to_bytes())
+
+    def from_disk(self, path: Path) -> "TrainableComponent":
+        super().from_disk(path)
+        self.prepare_model_for_load()
+        self.model.from_bytes((path / "model").read_bytes())
+        return self
+
+    def prepare_model_for_load(self) -> None:
+        """Set the dimensions learned from data (e.g. the number of labels) before weights are loaded."""
