@@ -7,7 +7,11 @@ from .core import Doc, Span, StringStore, Token, Vocab
 from .core.alignment import Alignment
 from .core.example import Example
 from .core.corpus.errors import CorpusError, CorpusWarning
+from .core.config import ConfigError, load_config
 from .core.corpus.loader import load_docs, save_docs
+from .core.language import Language, blank, load
+from .core.pipeline.factory import factory
+from .core.registry import registry
 
 try:
     __version__ = version("nbnlp")
@@ -16,5 +20,6 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "Alignment", "CorpusError", "CorpusWarning", "Doc", "Example", "Span", "StringStore", "Token", "Vocab",
-    "load_docs", "save_docs", "__version__",
+    "load_docs", "save_docs", "__version__", "ConfigError", "load_config", "Language", "blank", "load",
+    "factory", "registry",
 ]

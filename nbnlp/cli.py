@@ -8,6 +8,7 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
+from .core.config import ConfigError
 from .core.corpus.errors import CorpusError
 
 
@@ -43,7 +44,75 @@ def _add_convert(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespac
     return run
 
 
-COMMANDS = (_add_convert,)
+def _add_init_config(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser(
+        "init-config",
+        help="write a complete, commented training config",
+        description="Write a training config with every setting explicit ('-' writes to stdout).",
+    )
+    p.add_argument("output_file", help="where to write the config, or - for stdout")
+    p.add_argument("--lang", "-l", default="en", help="language (default: en)")
+    p.add_argument("--pipeline", "-p", default="tagger", help="comma-separated components (default: tagger)")
+    p.add_argument("--optimize", "-o", default="efficiency", choices=["efficiency", "accuracy"], help="smaller/faster or larger/more accurate models")
+    p.add_argument("--gpu", "-G", action="store_true", help="settings for training on a GPU")
+
+    def run(args: argparse.Namespace) -> int:
+        from .core.corpus.atomic import atomic_write
+        from .core.init_config import init_config
+
+        text = init_config(lang=args.lang, pipeline=args.pipeline.split(","), optimize=args.optimize, gpu=args.gpu)
+        if args.output_file == "-":
+            sys.stdout.write(text)
+        else:
+            with atomic_write(args.output_file, "w", encoding="utf8") as f:
+                f.write(text)
+            print(f"Wrote {args.output_file} (pipeline: tok2vec, {args.pipeline}). Train with: nbnlp train {args.output_file} --output OUTPUT_DIR --paths.train TRAIN --paths.dev DEV")
+        return 0
+
+    p.set_defaults(run=run)
+    return run
+
+
+def _add_train(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser(
+        "train",
+        help="train a pipeline from a config",
+        description="Train a pipeline. Any --section.key value after the options overrides the config.",
+        epilog="Example: nbnlp train config.cfg --output out --paths.train train.conllu --paths.dev dev.conllu --training.max_steps 500",
+    )
+    p.add_argument("config", help="config file (see nbnlp init-config), or 'demo' for the built-in demo config")
+    p.add_argument("--output", "-o", default=None, help="folder for model-best and model-last")
+    p.add_argument("--gpu-id", "-g", type=int, default=None, help="GPU id (default: [system] gpu_id; -1 = CPU)")
+    p.add_argument("--code", "-c", default=None, help="Python file that registers custom functions, imported first")
+    p.set_defaults(accepts_overrides=True)
+
+    def run(args: argparse.Namespace) -> int:
+        from .core.config import parse_overrides
+        from .core.training import train
+        from .core.util import import_code
+
+        import_code(args.code)
+        overrides = parse_overrides(args.overrides)
+        config = _demo_config() if args.config == "demo" else args.config
+        result = train(config, args.output, overrides=overrides, use_gpu=args.gpu_id)
+        if result.interrupted:
+            print("Training interrupted; model-best and model-last are saved." if args.output else "Training interrupted.")
+            return 130
+        return 0
+
+    p.set_defaults(run=run)
+    return run
+
+
+def _demo_config() -> str:
+    """The built-in demo: tok2vec + tagger on the demo corpus shipped in the package."""
+    from .core.init_config import init_config
+    from .data import demo_path
+
+    return init_config(pipeline=["tagger"], train_path=str(demo_path("ewt-train")), dev_path=str(demo_path("ewt-dev")))
+
+
+COMMANDS = (_add_convert, _add_init_config, _add_train)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,13 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "accepts_overrides", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.overrides = extra
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
     try:
         return int(args.run(args) or 0)
-    except (CorpusError, UserError, ValueError, FileNotFoundError) as err:
+    except (ConfigError, CorpusError, UserError, ValueError, FileNotFoundError) as err:
         print(f"nbnlp {args.command}: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

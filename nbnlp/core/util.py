@@ -17,3 +17,23 @@ def minibatch(items: Iterable[T], size: int) -> Iterator[list[T]]:
         if not batch:
             return
         yield batch
+
+
+def import_code(path: "str | None") -> None:
+    """Import a Python file so the functions it registers (architectures, readers, ...) exist before a config resolves."""
+    if not path:
+        return
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    file = Path(path)
+    if not file.is_file():
+        raise FileNotFoundError(f"--code: no such file: {file}")
+    name = f"nbnlp_user_code_{file.stem}"
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        raise ValueError(f"--code: cannot import {file} as Python code")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)

@@ -8,6 +8,7 @@ Registering a name again replaces it (safe to re-run in a notebook).
 from __future__ import annotations
 
 import inspect
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -36,7 +37,11 @@ def factory(
     """Register a component factory `func(nlp, name, **settings)` under `name`."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        params = list(inspect.signature(func).parameters.values())
+        try:  # real types even where the module uses `from __future__ import annotations`
+            hints = typing.get_type_hints(func)
+        except Exception:
+            hints = {}
+        params = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in inspect.signature(func).parameters.values()]
         if len(params) < 2 or [p.name for p in params[:2]] != ["nlp", "name"]:
             raise TypeError(f"factory {name!r}: the function must take (nlp, name, ...) first, got {[p.name for p in params]}")
 

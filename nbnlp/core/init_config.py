@@ -1,0 +1,239 @@
+"""`init-config`: write a complete, commented training config with every setting explicit.
+
+The text is assembled from per-section templates so each setting carries a comment saying what
+it does; the result is parsed back before it is returned, so a template error can never produce
+a config that does not load.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from thinc.api import Config
+
+from .config import ConfigError, ConfigProblem
+
+SUPPORTED_COMPONENTS = ("tagger",)
+PLANNED_COMPONENTS = ("parser", "ner", "textcat", "textcat_multilabel")
+
+
+@dataclass(frozen=True)
+class Tok2VecSize:
+    width: int
+    depth: int
+    rows: tuple[int, int, int, int]
+    window: int = 1
+    maxout_pieces: int = 3
+
+
+SIZES = {
+    "efficiency": Tok2VecSize(width=96, depth=4, rows=(5000, 1000, 2500, 2500)),
+    "accuracy": Tok2VecSize(width=256, depth=8, rows=(20000, 2000, 5000, 5000)),
+}
+
+
+def init_config(
+    *,
+    lang: str = "en",
+    pipeline: list[str] | tuple[str, ...] = ("tagger",),
+    optimize: str = "efficiency",
+    gpu: bool = False,
+    train_path: str | None = None,
+    dev_path: str | None = None,
+) -> str:
+    """The text of a complete config for `pipeline` (a shared tok2vec is added in front)."""
+    problems = []
+    if optimize not in SIZES:
+        problems.append(ConfigProblem("--optimize", "unknown value", expected="efficiency or accuracy", given=optimize))
+    names = [p.strip() for p in pipeline if p.strip()]
+    if not names:
+        problems.append(ConfigProblem("--pipeline", "no components named", expected="e.g. tagger"))
+    for name in names:
+        if name in PLANNED_COMPONENTS:
+            problems.append(ConfigProblem("--pipeline", f"the {name!r} component is not available in this version", expected=", ".join(SUPPORTED_COMPONENTS), given=name))
+        elif name not in SUPPORTED_COMPONENTS:
+            problems.append(ConfigProblem("--pipeline", "unknown component", expected=", ".join(SUPPORTED_COMPONENTS), given=name))
+    if len(set(names)) != len(names):
+        problems.append(ConfigProblem("--pipeline", "a component is named twice", given=",".join(names)))
+    if problems:
+        raise ConfigError(problems)
+    size = SIZES[optimize]
+    parts = [
+        _paths(train_path, dev_path),
+        _system(gpu),
+        _nlp(lang, ["tok2vec", *names], batch_size=256 if gpu else 1000),
+        "[components]\n",
+        _tok2vec(size),
+    ]
+    parts += [_COMPONENT_TEMPLATES[name](size) for name in names]
+    parts += [_corpora(), _training(names, gpu), _initialize()]
+    text = "\n".join(parts)
+    Config().from_str(text)  # fails loudly on a template mistake
+    return text
+
+
+def _value(v: object) -> str:
+    return "null" if v is None else f'"{v}"' if isinstance(v, str) else str(v)
+
+
+def _paths(train: str | None, dev: str | None) -> str:
+    return f"""# Corpus paths: any file or folder nbnlp.load_docs reads (CoNLL-U, .iob2, CoNLL NER, IOB, JSONL, .nbnlp).
+# Override on the command line: nbnlp train config.cfg --paths.train train.conllu --paths.dev dev.conllu
+[paths]
+train = {_value(train)}
+dev = {_value(dev)}
+"""
+
+
+def _system(gpu: bool) -> str:
+    return f"""[system]
+# Random seed for weights, shuffling and dropout (saved with the trained pipeline).
+seed = 0
+# GPU to train on (-1 = CPU); --gpu-id on the command line overrides it.
+gpu_id = {0 if gpu else -1}
+"""
+
+
+def _nlp(lang: str, pipeline: list[str], batch_size: int) -> str:
+    return f"""[nlp]
+# Language of the tokenizer and lexical attributes.
+lang = "{lang}"
+# Components, in the order they run.
+pipeline = {pipeline!r}
+# Texts per batch in nlp.pipe and evaluation.
+batch_size = {batch_size}
+
+[nlp.tokenizer]
+@tokenizers = "nbnlp.Tokenizer.v1"
+""".replace("'", '"')
+
+
+def _tok2vec(size: Tok2VecSize) -> str:
+    return f"""# Shared token-to-vector layer: later components listen to its output, and their gradients are summed into it.
+[components.tok2vec]
+factory = "tok2vec"
+
+[components.tok2vec.model]
+@architectures = "nbnlp.Tok2Vec.v1"
+
+# Hashed embeddings of lexical attributes, concatenated and mixed to `width`.
+[components.tok2vec.model.embed]
+@architectures = "nbnlp.HashEmbed.v1"
+width = ${{components.tok2vec.model.encode.width}}
+attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
+# Rows of each attribute's hash table.
+rows = {list(size.rows)}
+
+# Residual CNN: each layer sees `window_size` tokens either side.
+[components.tok2vec.model.encode]
+@architectures = "nbnlp.MaxoutWindowEncoder.v1"
+width = {size.width}
+depth = {size.depth}
+window_size = {size.window}
+maxout_pieces = {size.maxout_pieces}
+"""
+
+
+def _tagger(size: Tok2VecSize) -> str:
+    return """[components.tagger]
+factory = "tagger"
+# Which annotation to predict: "tag" (fine-grained, token.tag_) or "pos" (universal, token.pos_).
+label_attr = "tag"
+
+[components.tagger.model]
+@architectures = "nbnlp.Tagger.v1"
+# Number of labels: null = inferred from the training data.
+nO = null
+
+[components.tagger.model.tok2vec]
+@architectures = "nbnlp.Tok2VecListener.v1"
+width = ${components.tok2vec.model.encode.width}
+upstream = "tok2vec"
+"""
+
+
+_COMPONENT_TEMPLATES = {"tagger": _tagger}
+
+
+def _corpora() -> str:
+    return """[corpora]
+
+[corpora.train]
+@readers = "nbnlp.Corpus.v1"
+path = ${paths.train}
+# true: train on the corpus' own tokens; false: on nbnlp's tokenizer output aligned to them.
+gold_preproc = false
+# Skip training docs longer than this many tokens (0 = keep all).
+max_length = 0
+# Use at most this many docs (0 = all).
+limit = 0
+
+[corpora.dev]
+@readers = "nbnlp.Corpus.v1"
+path = ${paths.dev}
+gold_preproc = false
+max_length = 0
+limit = 0
+"""
+
+
+def _training(names: list[str], gpu: bool) -> str:
+    weights = "\n".join(f"{_SCORE_KEYS[n]} = {1.0 / len(names):.2f}" for n in names)
+    return f"""[training]
+seed = ${{system.seed}}
+# Dropout rate applied while training.
+dropout = 0.1
+# Split each batch into this many parts and update once (more memory-friendly).
+accumulate_gradient = 1
+# Stop after this many steps without a better score (0 = never).
+patience = 1600
+# Stop after this many passes over the training data (0 = no limit).
+max_epochs = 0
+# Stop after this many updates (0 = no limit).
+max_steps = 20000
+# Evaluate on the dev data every this many steps.
+eval_frequency = 200
+# Components kept as they are (not updated).
+frozen_components = []
+dev_corpus = "corpora.dev"
+train_corpus = "corpora.train"
+
+# Batches grow from `start` to `stop` words.
+[training.batcher]
+@batchers = "nbnlp.batch_by_words.v1"
+discard_oversize = false
+tolerance = 0.2
+
+[training.batcher.size]
+@schedules = "compounding.v1"
+start = {100 if not gpu else 500}
+stop = {1000 if not gpu else 2000}
+compound = 1.001
+t = 0.0
+
+[training.logger]
+@loggers = "nbnlp.ConsoleLogger.v1"
+progress_bar = false
+
+[training.optimizer]
+@optimizers = "Adam.v1"
+beta1 = 0.9
+beta2 = 0.999
+L2_is_weight_decay = true
+L2 = 0.01
+grad_clip = 1.0
+use_averages = false
+eps = 0.00000001
+learn_rate = 0.001
+
+# How the scores combine into the one score that picks model-best.
+[training.score_weights]
+{weights}
+"""
+
+
+_SCORE_KEYS = {"tagger": "tag_acc"}
+
+
+def _initialize() -> str:
+    return """[initialize]
+"""
