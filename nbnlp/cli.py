@@ -88,12 +88,13 @@ def _add_train(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace]
 
     def run(args: argparse.Namespace) -> int:
         from .core.config import parse_overrides
+        from .core.init_config import demo_config
         from .core.training import train
         from .core.util import import_code
 
         import_code(args.code)
         overrides = parse_overrides(args.overrides)
-        config = _demo_config() if args.config == "demo" else args.config
+        config = demo_config() if args.config == "demo" else args.config
         result = train(config, args.output, overrides=overrides, use_gpu=args.gpu_id)
         if result.interrupted:
             print("Training interrupted; model-best and model-last are saved." if args.output else "Training interrupted.")
@@ -102,14 +103,6 @@ def _add_train(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace]
 
     p.set_defaults(run=run)
     return run
-
-
-def _demo_config() -> str:
-    """The built-in demo: tok2vec + tagger on the demo corpus shipped in the package."""
-    from .core.init_config import init_config
-    from .data import demo_path
-
-    return init_config(pipeline=["tagger"], train_path=str(demo_path("ewt-train")), dev_path=str(demo_path("ewt-dev")))
 
 
 COMMANDS = (_add_convert, _add_init_config, _add_train)

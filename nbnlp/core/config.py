@@ -6,6 +6,7 @@ together, each as `section.key: expected ..., got ...`, so a user fixes them in 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -150,10 +151,26 @@ def problems_from_validation(err: ConfigValidationError, prefix: str = "") -> li
         loc = [str(x) for x in item.get("loc", []) if str(x) != "__root__"]
         full = ".".join(x for x in [prefix, *loc] if x)
         msg = str(item.get("msg", "invalid value"))
-        out.append(ConfigProblem(full, msg))
+        if msg.startswith("at root: "):
+            msg = msg[len("at root: "):]
+        wrong_type = _WRONG_TYPE.match(msg)
+        if wrong_type:
+            out.append(ConfigProblem(full, "wrong type", expected=wrong_type.group(2), given=_Raw(wrong_type.group(1))))
+        else:
+            out.append(ConfigProblem(full, msg))
     if not out:
         out.append(ConfigProblem(prefix, str(err).strip()))
     return out
+
+
+_WRONG_TYPE = re.compile(r"^(.*) is not <class '([\w.]+)'>$", re.S)
+
+
+class _Raw(str):
+    """A value already written as Python would print it (no second repr)."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def dotted_items(config: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:

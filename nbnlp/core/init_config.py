@@ -39,6 +39,8 @@ def init_config(
     gpu: bool = False,
     train_path: str | None = None,
     dev_path: str | None = None,
+    max_steps: int = 20000,
+    eval_frequency: int = 200,
 ) -> str:
     """The text of a complete config for `pipeline` (a shared tok2vec is added in front)."""
     problems = []
@@ -65,7 +67,7 @@ def init_config(
         _tok2vec(size),
     ]
     parts += [_COMPONENT_TEMPLATES[name](size) for name in names]
-    parts += [_corpora(), _training(names, gpu), _initialize()]
+    parts += [_corpora(), _training(names, gpu, max_steps, eval_frequency), _initialize()]
     text = "\n".join(parts)
     Config().from_str(text)  # fails loudly on a template mistake
     return text
@@ -176,7 +178,7 @@ limit = 0
 """
 
 
-def _training(names: list[str], gpu: bool) -> str:
+def _training(names: list[str], gpu: bool, max_steps: int, eval_frequency: int) -> str:
     weights = "\n".join(f"{_SCORE_KEYS[n]} = {1.0 / len(names):.2f}" for n in names)
     return f"""[training]
 seed = ${{system.seed}}
@@ -189,9 +191,9 @@ patience = 1600
 # Stop after this many passes over the training data (0 = no limit).
 max_epochs = 0
 # Stop after this many updates (0 = no limit).
-max_steps = 20000
+max_steps = {max_steps}
 # Evaluate on the dev data every this many steps.
-eval_frequency = 200
+eval_frequency = {eval_frequency}
 # Components kept as they are (not updated).
 frozen_components = []
 dev_corpus = "corpora.dev"
@@ -237,3 +239,13 @@ _SCORE_KEYS = {"tagger": "tag_acc"}
 def _initialize() -> str:
     return """[initialize]
 """
+
+
+def demo_config() -> str:
+    """The built-in demo: tok2vec + tagger trained on the demo corpus shipped in the package (about a minute on 2 cores)."""
+    from ..data import demo_path
+
+    return init_config(
+        pipeline=["tagger"], train_path=str(demo_path("ewt-train")), dev_path=str(demo_path("ewt-dev")),
+        max_steps=1000, eval_frequency=100,
+    )

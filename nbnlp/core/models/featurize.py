@@ -5,10 +5,10 @@ id, and the string store keeps a stable 64-bit hash per id, so a batch's feature
 lookups over all its tokens at once. Hashes, not local ids, go into the model: local ids depend
 on the order strings were first seen and would not survive saving and loading.
 """
+import itertools
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import numpy
-
 from thinc.api import Model
 from thinc.types import Ints2d
 
@@ -38,7 +38,7 @@ def forward(model: Model[List[Doc], List[Ints2d]], docs: List[Doc], is_train: bo
     if all(doc.vocab is vocab for doc in docs):
         host = _hash_features(vocab, [doc.arrays["ORTH"] for doc in docs], columns)
         device = model.ops.asarray(host, dtype="uint64")
-        bounds = numpy.cumsum([len(doc) for doc in docs])[:-1].tolist()
+        bounds = list(itertools.accumulate(len(doc) for doc in docs[:-1]))
         features = model.ops.xp.split(device, bounds)
     else:
         features = [model.ops.asarray(_hash_features(doc.vocab, [doc.arrays["ORTH"]], columns), dtype="uint64") for doc in docs]

@@ -1,0 +1,89 @@
+"""Token-to-vector architectures: hashed embeddings of lexical features, then a windowed CNN.
+
+`nbnlp.Tok2Vec.v1` chains an embedding block (Docs -> one vector per token) and an encoder
+block (vectors -> context-sensitive vectors). Both work on the whole batch as one array, so a
+batch costs a handful of large matrix products rather than one small product per doc.
+"""
+from typing import List
+
+from thinc.api import HashEmbed as HashEmbedTable
+from thinc.api import Maxout, Model, chain, clone, concatenate, expand_window, residual, with_array
+from thinc.types import Floats2d
+
+from ..doc import Doc
+from ..registry import registry
+from .cpu import fast_cpu_ops
+from .featurize import FeatureExtractor
+
+# Each attribute's table hashes with its own seed, so a collision in one table is not
+# repeated in the others.
+_SEED_BASE = 0x6E62
+
+
+@registry.architectures("nbnlp.Tok2Vec.v1")
+def Tok2Vec(
+    embed: Model[List[Doc], List[Floats2d]], encode: Model[List[Floats2d], List[Floats2d]]
+) -> Model[List[Doc], List[Floats2d]]:
+    """Docs -> one (n_tokens, width) array per doc: `embed` then `encode`."""
+    embed_width, encode_width = embed.maybe_get_dim("nO"), encode.maybe_get_dim("nI")
+    if embed_width is not None and encode_width is not None and embed_width != encode_width:
+        raise ValueError(f"Tok2Vec: the embedding width ({embed_width}) must equal the encoder width ({encode_width})")
+    with fast_cpu_ops():
+        model: Model[List[Doc], List[Floats2d]] = chain(embed, encode)
+    model.name = "tok2vec"
+    model.set_ref("embed", embed)
+    model.set_ref("encode", encode)
+    if encode.has_dim("nO"):
+        model.set_dim("nO", encode.get_dim("nO"))
+    return model
+
+
+@registry.architectures("nbnlp.HashEmbed.v1")
+def EmbedHashedFeatures(width: int, attrs: List[str], rows: List[int]) -> Model[List[Doc], List[Floats2d]]:
+    """One hash table per lexical attribute, concatenated and mixed down to `width` by a maxout layer."""
+    if len(attrs) != len(rows):
+        raise ValueError(f"HashEmbed: give one row count per attribute; got attrs={list(attrs)} and rows={list(rows)}")
+    if len(set(a.upper() for a in attrs)) != len(attrs):
+        raise ValueError(f"HashEmbed: an attribute is listed twice in {list(attrs)}")
+    if width < 1 or any(r < 1 for r in rows):
+        raise ValueError(f"HashEmbed: width and rows must be positive; got width={width}, rows={list(rows)}")
+    with fast_cpu_ops():
+        tables = [
+            HashEmbedTable(width, n_rows, column=i, seed=_SEED_BASE + i, dropout=0.0)
+            for i, n_rows in enumerate(rows)
+        ]
+        mix = Maxout(width, width * len(tables), nP=3, normalize=True, dropout=0.0)
+        model: Model[List[Doc], List[Floats2d]] = chain(
+            FeatureExtractor(attrs), with_array(chain(concatenate(*tables), mix))
+        )
+    model.name = "hash_embed"
+    model.set_dim("nO", width)
+    return model
+
+
+@registry.architectures("nbnlp.MaxoutWindowEncoder.v1")
+def MaxoutWindowEncoder(
+    width: int, depth: int, window_size: int, maxout_pieces: int
+) -> Model[List[Floats2d], List[Floats2d]]:
+    """`depth` residual layers, each mixing a token with `window_size` neighbours either side.
+
+    Docs are joined with `window_size * depth` zero rows between them (the receptive field), so
+    no token ever sees a token of another doc.
+    """
+    if width < 1 or depth < 1 or window_size < 1 or maxout_pieces < 1:
+        raise ValueError(
+            "MaxoutWindowEncoder: width, depth, window_size and maxout_pieces must be at least 1; got "
+            f"{width}, {depth}, {window_size}, {maxout_pieces}"
+        )
+    n_in = width * (2 * window_size + 1)
+    with fast_cpu_ops():
+        block = chain(expand_window(window_size), Maxout(width, n_in, nP=maxout_pieces, normalize=True, dropout=0.0))
+        layers = clone(residual(block), depth)
+        model: Model[List[Floats2d], List[Floats2d]] = with_array(layers, pad=window_size * depth)
+    model.name = "maxout_window_encoder"
+    model.set_dim("nO", width)
+    model.set_dim("nI", width)
+    return model
+
+
+__all__ = ["Tok2Vec", "EmbedHashedFeatures", "MaxoutWindowEncoder"]

@@ -1,0 +1,273 @@
+"""The training loop as a generator: one `StepInfo` per update, with scores on evaluation steps.
+
+Everything that watches training (console table, JSONL log, notebook view, checkpointing in
+`train.py`) consumes these StepInfos, so the loop itself prints and saves nothing. Stopping the
+consumer early (closing the generator) simply ends training after the current step.
+"""
+import contextlib
+import random
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
+
+from thinc.api import Optimizer
+
+from ..example import Example
+from ..pipeline.factory import get_factory_meta
+from .batchers import configure_batch_by_words
+
+if TYPE_CHECKING:
+    from ..language import Language
+
+CorpusReader = Callable[["Language"], Iterable[Example]]
+
+
+@dataclass
+class StepInfo:
+    """The state after one update. `scores` and the score fields are set on evaluation steps only."""
+
+    epoch: int  # 0-based, as in spaCy's table
+    step: int  # 1-based: the number of updates done so far
+    losses: dict[str, float]  # per component, summed since the last evaluation
+    words: int  # training words seen so far
+    seconds: float  # since training started
+    scores: Optional[dict[str, Any]] = None
+    score: Optional[float] = None
+    is_best: bool = False
+    best_score: Optional[float] = None
+    best_step: Optional[int] = None
+    stop_reason: Optional[str] = None  # "max_steps", "max_epochs" or "patience" on the last step
+    learn_rate: Optional[float] = None
+
+    @property
+    def is_evaluation(self) -> bool:
+        return self.scores is not None
+
+
+@dataclass
+class TrainingSettings:
+    """The resolved `[training]` section (defaults follow spaCy's)."""
+
+    seed: int = 0
+    dropout: float = 0.1
+    accumulate_gradient: int = 1
+    patience: int = 1600
+    max_epochs: int = 0
+    max_steps: int = 20000
+    eval_frequency: int = 200
+    frozen_components: list[str] = field(default_factory=list)
+    score_weights: dict[str, Optional[float]] = field(default_factory=dict)
+    batcher: Callable[[Iterable[Example]], Iterator[list[Example]]] = field(
+        default_factory=lambda: configure_batch_by_words(1000)
+    )
+    before_update: Optional[Callable[["Language", dict[str, Any]], None]] = None
+
+
+# ----- score weights --------------------------------------------------------------------------
+def normalize_weights(weights: Mapping[str, Optional[float]]) -> dict[str, Optional[float]]:
+    """Weights scaled to sum to 1; None (shown, not counted) stays None."""
+    total = sum(w for w in weights.values() if w is not None)
+    return {k: (None if w is None else (w / total if total else 0.0)) for k, w in weights.items()}
+
+
+def default_score_weights(nlp: "Language") -> dict[str, Optional[float]]:
+    """The components' own default weights, each component counting equally, normalised."""
+    per_component = []
+    components = nlp.config["components"]
+    for name in nlp.pipe_names:
+        factory = components.get(name, {}).get("factory")
+        if not factory:
+            continue
+        try:
+            weights = get_factory_meta(factory).default_score_weights
+        except ValueError:
+            continue
+        if weights:
+            per_component.append(normalize_weights(weights))
+    n_counted = sum(1 for w in per_component if any(v for v in w.values()))
+    combined: dict[str, Optional[float]] = {}
+    for weights in per_component:
+        for key, value in weights.items():
+            if value is None:
+                combined.setdefault(key, None)
+            else:
+                combined[key] = (combined.get(key) or 0.0) + value / max(n_counted, 1)
+    return normalize_weights(combined)
+
+
+def resolve_score_weights(nlp: "Language", given: Optional[Mapping[str, Optional[float]]] = None) -> dict[str, Optional[float]]:
+    """The config's `[training.score_weights]` normalised, or the components' defaults when it gives none."""
+    return normalize_weights(dict(given)) if given else default_score_weights(nlp)
+
+
+def weighted_score(scores: Mapping[str, Any], weights: Mapping[str, Optional[float]]) -> float:
+    """One number to pick the best model: the weighted mean of the weighted scores that have a value.
+
+    A weight of None only shows a score; a score of None (e.g. nothing annotated to compare) is
+    left out and the remaining weights are rescaled.
+    """
+    missing = [k for k, w in weights.items() if w is not None and k not in scores]
+    if missing:
+        known = ", ".join(sorted(k for k in scores if k != "speed"))
+        raise ValueError(f"training.score_weights names {missing}, which the evaluation does not report; it reports: {known}")
+    used = [(float(scores[k]), w) for k, w in weights.items() if w and scores.get(k) is not None]
+    total = sum(w for _, w in used)
+    return sum(s * w for s, w in used) / total if total else 0.0
+
+
+# ----- parameter averages ---------------------------------------------------------------------
+@contextlib.contextmanager
+def averaged_params(nlp: "Language", optimizer: Optional[Optimizer]) -> Iterator[None]:
+    """Temporarily give every model the optimizer's averaged weights (Adam `use_averages`).
+
+    Restores the live weights even when the body raises (an interrupt during evaluation).
+    """
+    averages = getattr(optimizer, "averages", None)
+    if not averages:
+        yield
+        return
+    backup = []
+    seen: set[int] = set()
+    for _, component in nlp.pipeline:
+        model = getattr(component, "model", None)
+        if model is None:
+            continue
+        for node in model.walk():
+            if node.id in seen:
+                continue
+            seen.add(node.id)
+            for name in node.param_names:
+                key = (node.id, name)
+                if key in averages and node.has_param(name):
+                    backup.append((node, name, node.get_param(name)))
+                    node.set_param(name, averages[key])
+    try:
+        yield
+    finally:
+        for node, name, value in backup:
+            node.set_param(name, value)
+
+
+# ----- the loop -------------------------------------------------------------------------------
+def train_steps(
+    nlp: "Language",
+    settings: TrainingSettings,
+    optimizer: Optimizer,
+    train_corpus: CorpusReader,
+    dev_corpus: CorpusReader,
+) -> Iterator[StepInfo]:
+    """Update `nlp` batch by batch, yielding a StepInfo after every update until a stop condition.
+
+    Evaluates every `eval_frequency` steps and at the last step; stops at `max_steps`, after
+    `max_epochs`, or when the score has not improved for `patience` steps (0 disables each).
+    """
+    _check_settings(nlp, settings)
+    rng = random.Random(settings.seed)
+    dev_examples = list(dev_corpus(nlp))
+    if not dev_examples:
+        raise ValueError("The dev corpus is empty: nothing to evaluate on")
+    frozen = set(settings.frozen_components)
+    updated = [c for n, c in nlp.pipeline if c.is_trainable and n not in frozen]
+    start = time.perf_counter()
+    losses: dict[str, float] = {}
+    step = words = 0
+    best_score: Optional[float] = None
+    best_step: Optional[int] = None
+    epoch = 0
+    while not settings.max_epochs or epoch < settings.max_epochs:
+        examples = list(train_corpus(nlp))
+        if not examples:
+            raise ValueError("The training corpus is empty: nothing to train on")
+        rng.shuffle(examples)
+        n_batches = 0
+        for batch, last_in_epoch in _flag_last(settings.batcher(examples)):
+            n_batches += 1
+            if settings.before_update is not None:
+                settings.before_update(nlp, {"step": step, "epoch": epoch})
+            _update(nlp, batch, settings, optimizer, losses, updated)
+            step += 1
+            words += sum(len(eg.predicted) for eg in batch)
+            info = StepInfo(
+                epoch=epoch, step=step, losses=dict(losses), words=words, seconds=time.perf_counter() - start,
+                best_score=best_score, best_step=best_step, learn_rate=_learn_rate(optimizer),
+            )
+            if settings.max_steps and step >= settings.max_steps:
+                info.stop_reason = "max_steps"
+            elif last_in_epoch and settings.max_epochs and epoch + 1 >= settings.max_epochs:
+                info.stop_reason = "max_epochs"
+            if step % settings.eval_frequency == 0 or info.stop_reason:
+                with averaged_params(nlp, optimizer):
+                    info.scores = nlp.evaluate(dev_examples)
+                info.score = weighted_score(info.scores, settings.score_weights)
+                if best_score is None or info.score > best_score:
+                    best_score, best_step, info.is_best = info.score, step, True
+                info.best_score, info.best_step = best_score, best_step
+                info.seconds = time.perf_counter() - start
+                if settings.patience and best_step is not None and step - best_step >= settings.patience:
+                    info.stop_reason = info.stop_reason or "patience"
+                losses = {}
+            yield info
+            if info.stop_reason:
+                return
+        if n_batches == 0:
+            raise ValueError("The batcher made no batches from the training corpus (every example discarded as oversize?)")
+        epoch += 1
+
+
+def _check_settings(nlp: "Language", settings: TrainingSettings) -> None:
+    if settings.eval_frequency < 1:
+        raise ValueError(f"training.eval_frequency must be at least 1, got {settings.eval_frequency}")
+    if settings.accumulate_gradient < 1:
+        raise ValueError(f"training.accumulate_gradient must be at least 1, got {settings.accumulate_gradient}")
+    if settings.max_epochs < 0:
+        raise ValueError("training.max_epochs = -1 (streaming the corpus) is not supported; use 0 for no limit")
+    unknown = [n for n in settings.frozen_components if n not in nlp.pipe_names]
+    if unknown:
+        raise ValueError(f"training.frozen_components names {unknown}, not in the pipeline {nlp.pipe_names}")
+
+
+def _update(
+    nlp: "Language",
+    batch: Sequence[Example],
+    settings: TrainingSettings,
+    optimizer: Optimizer,
+    losses: dict[str, float],
+    updated: Sequence[Any],
+) -> None:
+    """One optimizer step over `batch`, computed in `accumulate_gradient` sub-batches."""
+    frozen = list(settings.frozen_components)
+    n_parts = min(settings.accumulate_gradient, len(batch))
+    if n_parts <= 1:
+        nlp.update(batch, drop=settings.dropout, sgd=optimizer, losses=losses, exclude=frozen)
+    else:
+        for part in _split(batch, n_parts):
+            nlp.update(part, drop=settings.dropout, sgd=False, losses=losses, exclude=frozen)  # type: ignore[arg-type]
+        for component in updated:
+            component.finish_update(optimizer)
+    optimizer.step_schedules()
+
+
+def _split(items: Sequence[Example], n_parts: int) -> list[Sequence[Example]]:
+    """`items` in `n_parts` consecutive, nearly equal slices."""
+    size, extra = divmod(len(items), n_parts)
+    parts, start = [], 0
+    for i in range(n_parts):
+        end = start + size + (1 if i < extra else 0)
+        parts.append(items[start:end])
+        start = end
+    return parts
+
+
+def _flag_last(batches: Iterable[list[Example]]) -> Iterator[tuple[list[Example], bool]]:
+    """Each batch with whether it is the epoch's last (one batch of lookahead)."""
+    iterator = iter(batches)
+    previous = next(iterator, None)
+    while previous is not None:
+        current = next(iterator, None)
+        yield previous, current is None
+        previous = current
+
+
+def _learn_rate(optimizer: Optimizer) -> Optional[float]:
+    value = getattr(optimizer, "learn_rate", None)
+    return float(value) if isinstance(value, (int, float)) else None
