@@ -12,6 +12,7 @@ from .core.corpus.loader import load_docs, save_docs
 from .core.language import Language, blank, load
 from .core.pipeline.factory import factory
 from .core.registry import registry
+from .core.training import iter_training, train
 
 try:
     __version__ = version("nbnlp")
@@ -21,5 +22,5 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 __all__ = [
     "Alignment", "CorpusError", "CorpusWarning", "Doc", "Example", "Span", "StringStore", "Token", "Vocab",
     "load_docs", "save_docs", "__version__", "ConfigError", "load_config", "Language", "blank", "load",
-    "factory", "registry",
+    "factory", "registry", "train", "iter_training",
 ]

@@ -10,6 +10,7 @@ from typing import Callable, Sequence
 
 from .core.config import ConfigError
 from .core.corpus.errors import CorpusError
+from .gpu.device import DeviceError
 
 
 class UserError(Exception):
@@ -130,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.run(args) or 0)
-    except (ConfigError, CorpusError, UserError, ValueError, FileNotFoundError) as err:
+    except (ConfigError, CorpusError, DeviceError, UserError, ValueError, FileNotFoundError) as err:
         print(f"nbnlp {args.command}: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
