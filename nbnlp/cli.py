@@ -106,7 +106,79 @@ def _add_train(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace]
     return run
 
 
-COMMANDS = (_add_convert, _add_init_config, _add_train)
+def _add_evaluate(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser(
+        "evaluate",
+        help="score a trained pipeline on annotated data",
+        description="Score a pipeline on a corpus; print a table, optionally write scores JSON and HTML renderings.",
+    )
+    p.add_argument("model", help="pipeline folder (e.g. out/model-best)")
+    p.add_argument("data", help="annotated corpus file or folder (any format nbnlp.load_docs reads)")
+    p.add_argument("--output", "-o", default=None, help="write the scores as JSON here")
+    p.add_argument("--gpu-id", "-g", type=int, default=None, help="GPU id (-1 = CPU)")
+    p.add_argument("--gold-preproc", "-G", action="store_true", help="use the corpus' own tokens")
+    p.add_argument("--displacy-path", "-dp", default=None, help="folder for HTML renderings of parses and entities")
+    p.add_argument("--displacy-limit", "-dl", type=int, default=25, help="docs to render (default: 25)")
+
+    def run(args: argparse.Namespace) -> int:
+        from pathlib import Path
+
+        import srsly
+
+        from .core.corpus.atomic import atomic_write
+        from .core.evaluate import evaluate
+        from .widgets.render import render_page
+
+        result = evaluate(args.model, args.data, gold_preproc=args.gold_preproc, gpu_id=args.gpu_id)
+        print(format_scores(result.scores))
+        if args.output:
+            with atomic_write(args.output, "w", encoding="utf8") as f:
+                f.write(srsly.json_dumps(result.scores, indent=2) + "\n")
+            print(f"Wrote scores to {args.output}")
+        if args.displacy_path:
+            docs = result.predicted[: args.displacy_limit]
+            folder = Path(args.displacy_path)
+            written = []
+            for style, name in (("deps", "parses.html"), ("ents", "entities.html")):
+                column = "HEAD" if style == "deps" else "ENT_IOB"
+                if any(d.has_annotation(column) for d in docs):
+                    with atomic_write(folder / name, "w", encoding="utf8") as f:
+                        f.write(render_page(docs, styles=(style,), title=f"{args.model}: {name[:-5]} of {args.data}"))
+                    written.append(str(folder / name))
+            print(f"Wrote {', '.join(written)}" if written else "Nothing to render: the pipeline sets no parses or entities")
+        return 0
+
+    p.set_defaults(run=run)
+    return run
+
+
+_SCORE_NAMES = {
+    "token_acc": "TOK", "tag_acc": "TAG", "pos_acc": "POS", "dep_uas": "UAS", "dep_las": "LAS", "sents_f": "SENT F",
+    "ents_p": "NER P", "ents_r": "NER R", "ents_f": "NER F", "cats_score": "TEXTCAT", "cats_macro_f": "TEXTCAT MACRO F",
+    "cats_macro_auc": "TEXTCAT MACRO AUC", "speed": "SPEED",
+}
+
+
+def format_scores(scores: dict) -> str:
+    """The scores as text tables: overall figures (percentages), then one table per per-label score."""
+    lines = ["Overall"]
+    for key, value in scores.items():
+        if isinstance(value, (int, float)) and value is not None and not isinstance(value, bool):
+            name = _SCORE_NAMES.get(key, key.upper())
+            shown = f"{value:,.0f}" if key == "speed" else f"{100 * value:.2f}"
+            lines.append(f"  {name:<20} {shown:>10}")
+    for key, table in scores.items():
+        if isinstance(table, dict) and table and all(isinstance(v, dict) for v in table.values()):
+            cols = sorted({c for row in table.values() for c in row})
+            lines.append("")
+            lines.append(key)
+            lines.append(f"  {'':<20} " + " ".join(f"{c.upper():>7}" for c in cols))
+            for label, row in sorted(table.items()):
+                lines.append(f"  {label:<20} " + " ".join(f"{100 * row[c]:>7.2f}" if row.get(c) is not None else f"{'-':>7}" for c in cols))
+    return "\n".join(lines)
+
+
+COMMANDS = (_add_convert, _add_init_config, _add_train, _add_evaluate)
 
 
 def build_parser() -> argparse.ArgumentParser:

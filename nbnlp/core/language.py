@@ -266,6 +266,10 @@ class Language:
 
     def evaluate(self, examples: Iterable[Example], *, batch_size: int | None = None) -> dict[str, Any]:
         """Annotate fresh copies of the examples' texts and score them against the references."""
+        return self.evaluate_examples(examples, batch_size=batch_size)[0]
+
+    def evaluate_examples(self, examples: Iterable[Example], *, batch_size: int | None = None) -> tuple[dict[str, Any], list[Example]]:
+        """Scores and the annotated examples (predicted docs made by this pipeline, same references)."""
         examples = list(examples)
         docs = [Doc.from_orths(self.vocab, eg.predicted.arrays["ORTH"], eg.predicted.arrays["SPACY"]) for eg in examples]
         start = time.perf_counter()
@@ -275,7 +279,7 @@ class Language:
         scores = Scorer().score(scored, [c for _, c in self._components])
         n_words = sum(len(d) for d in docs)
         scores["speed"] = n_words / seconds if seconds > 0 else 0.0
-        return scores
+        return scores, scored
 
     # ----- serialisation ------------------------------------------------------------------
     def to_disk(self, path: str | Path) -> None:

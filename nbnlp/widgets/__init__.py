@@ -1,0 +1,1 @@
+"""Notebook views (HTML and ipywidgets) over nbnlp.core; `render` needs neither IPython nor a browser."""

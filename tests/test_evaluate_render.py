@@ -1,0 +1,82 @@
+"""`nbnlp evaluate` and the HTML renderers for entities and parses."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nbnlp
+from nbnlp.core.evaluate import evaluate
+from nbnlp.core.init_config import demo_config
+from nbnlp.data import demo_path
+from nbnlp.widgets.render import render_dependencies, render_entities, render_page
+
+
+@pytest.fixture(scope="module")
+def tagger_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("model")
+    nbnlp.train(demo_config(), out, overrides={"training.max_steps": 40, "training.eval_frequency": 20}, stdout=open("/dev/null", "w"))
+    return out / "model-best"
+
+
+def parsed_doc() -> nbnlp.Doc:
+    vocab = nbnlp.Vocab()
+    words = ["Alice", "met", "<Bob>", "in", "Paris", "."]
+    return nbnlp.Doc(
+        vocab, words, [True, True, True, True, False, False],
+        heads=[1, 1, 1, 4, 1, 1], deps=["nsubj", "root", "obj", "case", "obl", "punct"],
+        tags=["NNP", "VBD", "NNP", "IN", "NNP", "."], ents=["U-PER", "O", "U-PER", "O", "U-LOC", "O"],
+    )
+
+
+def test_render_entities_marks_and_escapes() -> None:
+    markup = render_entities(parsed_doc())
+    assert markup.count('class="nbnlp-ent"') == 3
+    assert 'data-label="LOC"' in markup and "&lt;Bob&gt;" in markup and "<Bob>" not in markup
+    plain = re.sub(r"<span[^>]*>[^<]*</span>", "", markup)
+    assert re.sub(r"<[^>]+>", "", plain).replace("&lt;", "<").replace("&gt;", ">") == parsed_doc().text
+
+
+def test_render_dependencies_draws_every_arc() -> None:
+    svg = render_dependencies(parsed_doc())
+    assert svg.count('stroke="#4b5563"') == 5  # every token but the root has an arc
+    for label in ("nsubj", "obj", "case", "obl", "punct"):
+        assert f">{label}</text>" in svg
+    assert ">root</text>" not in svg and "&lt;Bob&gt;" in svg
+
+
+def test_render_page_is_self_contained() -> None:
+    page = render_page([parsed_doc(), parsed_doc()], title="t")
+    assert page.startswith("<!DOCTYPE html>") and page.count('class="nbnlp-doc"') == 2
+    assert "<script" not in page and "http" not in page.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_evaluate_function_scores_and_annotates(tagger_model: Path) -> None:
+    result = evaluate(tagger_model, demo_path("ewt-dev"), gold_preproc=True)
+    assert 0.3 < result.scores["tag_acc"] <= 1.0 and result.scores["token_acc"] == 1.0
+    assert len(result.predicted) == 200 and all(t.tag_ for t in result.predicted[0])
+    raw = evaluate(tagger_model, demo_path("ewt-dev"))
+    assert 0.9 < raw.scores["token_acc"] < 1.0  # our tokenizer, scored through the alignment
+
+
+def test_evaluate_cli_writes_json_and_table(tagger_model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "scores.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbnlp", "evaluate", str(tagger_model), str(demo_path("ewt-dev")), "--output", str(out),
+         "--gold-preproc", "--displacy-path", str(tmp_path / "html")],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    scores = json.loads(out.read_text())
+    assert set(scores) >= {"token_acc", "tag_acc", "speed"} and 0 < scores["tag_acc"] <= 1
+    assert re.search(r"TAG\s+\d+\.\d\d", proc.stdout)
+    assert "Nothing to render" in proc.stdout
+
+
+def test_evaluate_cli_bad_model(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "nbnlp", "evaluate", str(tmp_path), str(demo_path("ewt-dev"))], capture_output=True, text=True)
+    assert proc.returncode == 1 and "is not an nbnlp pipeline" in proc.stderr and "Traceback" not in proc.stderr
