@@ -186,8 +186,6 @@ def test_init_config_writes_every_section() -> None:
     assert config["nlp"]["pipeline"] == ["tok2vec", "tagger"]
     assert config["training"]["score_weights"] == {"tag_acc": 1.0}
     assert text.count("\n# ") >= 10  # settings are commented
-    with pytest.raises(ConfigError, match="not available in this version"):
-        init_config(pipeline=["tagger", "parser"])
     with pytest.raises(ConfigError, match="unknown component"):
         init_config(pipeline=["tager"])
 
@@ -200,3 +198,20 @@ def test_init_config_cli(tmp_path: Path) -> None:
     assert load_config(target)["system"]["gpu_id"] == 0
     bad = subprocess.run([sys.executable, "-m", "nbnlp", "init-config", "-", "--pipeline", "tagger,nerr"], capture_output=True, text=True)
     assert bad.returncode == 1 and "unknown component" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_init_config_builds_every_combination() -> None:
+    import itertools
+
+    components = ["tagger", "parser", "ner", "textcat"]
+    for k in range(1, len(components) + 1):
+        for combo in itertools.combinations(components, k):
+            text = init_config(pipeline=list(combo))
+            nlp = nbnlp.Language.from_config(load_config(text))
+            assert nlp.pipe_names == ["tok2vec", *combo]
+            weights = load_config(text)["training"]["score_weights"]
+            assert abs(sum(weights.values()) - 1.0) < 1e-3
+    text = init_config(pipeline=["textcat_multilabel"])
+    assert "exclusive_classes = false" in text
+    with pytest.raises(ConfigError, match="pick one"):
+        init_config(pipeline=["textcat", "textcat_multilabel"])

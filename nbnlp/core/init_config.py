@@ -6,14 +6,38 @@ a config that does not load.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from thinc.api import Config
 
 from .config import ConfigError, ConfigProblem
 
-SUPPORTED_COMPONENTS = ("tagger",)
-PLANNED_COMPONENTS = ("parser", "ner", "textcat", "textcat_multilabel")
+SUPPORTED_COMPONENTS = ("tagger", "parser", "ner", "textcat", "textcat_multilabel")
+LISTENER = "nbnlp.Tok2VecListener.v1"
+
+# Comments written above settings (by key) and above model sections (by architecture).
+SETTING_COMMENTS = {
+    "label_attr": 'Which annotation to predict: "tag" (fine-grained, token.tag_) or "pos" (universal, token.pos_).',
+    "nO": "Number of outputs: null = inferred from the labels in the training data.",
+    "max_length": "Raw text without sentence boundaries is parsed in chunks of at most this many tokens.",
+    "decoder": 'Tree decoder used where the argmax heads are not a tree: "eisner" (projective) or "mst".',
+    "entity_weight": "Loss weight of entity tokens against O tokens (higher favours recall).",
+    "threshold": "A label is assigned when its score reaches this value (multilabel; exclusive classes use the argmax).",
+    "absent_as_negative": "true: labels missing from a doc's cats count as 0; false: as unknown (no gradient).",
+    "exclusive_classes": "true: one label per text (softmax); false: any number (sigmoid).",
+    "ngram_size": "Longest n-gram of the bag-of-words features.",
+    "length": "Hash buckets of the bag-of-words features.",
+    "upstream": "Name of the tok2vec component this listens to.",
+}
+ARCH_COMMENTS = {
+    "nbnlp.Tok2VecListener.v1": "Reads the shared tok2vec's output; put an nbnlp.Tok2Vec.v1 block here to give this component its own copy.",
+    "nbnlp.BiaffineParser.v1": "Biaffine graph-based parser: arc and label scores between every pair of tokens.",
+    "nbnlp.EntityTagger.v1": "BILUO tags per token, decoded with Viterbi constrained to valid entity sequences.",
+    "nbnlp.TextCatBOW.v1": "Sparse linear model over hashed bags of n-grams: fast and strong on short texts.",
+    "nbnlp.TextCatEnsemble.v1": "Bag-of-words model combined with a network pooling the tok2vec output.",
+    "nbnlp.Tagger.v1": "Softmax over the labels for every token.",
+}
 
 
 @dataclass(frozen=True)
@@ -50,10 +74,10 @@ def init_config(
     if not names:
         problems.append(ConfigProblem("--pipeline", "no components named", expected="e.g. tagger"))
     for name in names:
-        if name in PLANNED_COMPONENTS:
-            problems.append(ConfigProblem("--pipeline", f"the {name!r} component is not available in this version", expected=", ".join(SUPPORTED_COMPONENTS), given=name))
-        elif name not in SUPPORTED_COMPONENTS:
+        if name not in SUPPORTED_COMPONENTS:
             problems.append(ConfigProblem("--pipeline", "unknown component", expected=", ".join(SUPPORTED_COMPONENTS), given=name))
+    if "textcat" in names and "textcat_multilabel" in names:
+        problems.append(ConfigProblem("--pipeline", "textcat and textcat_multilabel both write doc.cats and the same scores; pick one"))
     if len(set(names)) != len(names):
         problems.append(ConfigProblem("--pipeline", "a component is named twice", given=",".join(names)))
     if problems:
@@ -66,7 +90,7 @@ def init_config(
         "[components]\n",
         _tok2vec(size),
     ]
-    parts += [_COMPONENT_TEMPLATES[name](size) for name in names]
+    parts += [_component(name) for name in names]
     parts += [_corpora(), _training(names, gpu, max_steps, eval_frequency), _initialize()]
     text = "\n".join(parts)
     Config().from_str(text)  # fails loudly on a template mistake
@@ -135,25 +159,40 @@ maxout_pieces = {size.maxout_pieces}
 """
 
 
-def _tagger(size: Tok2VecSize) -> str:
-    return """[components.tagger]
-factory = "tagger"
-# Which annotation to predict: "tag" (fine-grained, token.tag_) or "pos" (universal, token.pos_).
-label_attr = "tag"
+def _component(name: str) -> str:
+    """The block of one component: its factory's defaults filled in with every argument, commented."""
+    from .pipeline.factory import get_factory_meta
+    from .registry import registry
 
-[components.tagger.model]
-@architectures = "nbnlp.Tagger.v1"
-# Number of labels: null = inferred from the training data.
-nO = null
+    meta = get_factory_meta(name)
+    filled = registry.fill({"c": {"@factories": name, **meta.default_config}}, validate=False)["c"]
+    block = {"factory": name, **{k: v for k, v in filled.items() if k != "@factories"}}
+    _use_shared_tok2vec(block)
+    text = Config({"components": {name: block}}).to_str()
+    text = text.split("\n", 2)[2]  # drop the "[components]" header and blank line
+    text = re.sub(r'"(\$\{[^}]+\})"', r"\1", text)  # references, not strings
+    lines = []
+    for line in text.splitlines():
+        key = line.split(" = ", 1)[0]
+        if key in SETTING_COMMENTS and " = " in line:
+            lines.append(f"# {SETTING_COMMENTS[key]}")
+        if line.startswith("@architectures = "):
+            arch = line.split(" = ", 1)[1].strip('"')
+            if arch in ARCH_COMMENTS:
+                lines.append(f"# {ARCH_COMMENTS[arch]}")
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
-[components.tagger.model.tok2vec]
-@architectures = "nbnlp.Tok2VecListener.v1"
-width = ${components.tok2vec.model.encode.width}
-upstream = "tok2vec"
-"""
 
-
-_COMPONENT_TEMPLATES = {"tagger": _tagger}
+def _use_shared_tok2vec(block: dict) -> None:
+    """Point every listener inside a component block at the shared tok2vec and its width."""
+    for key, value in block.items():
+        if isinstance(value, dict):
+            if value.get("@architectures") == LISTENER:
+                value["width"] = "${components.tok2vec.model.encode.width}"
+                value["upstream"] = "tok2vec"
+            else:
+                _use_shared_tok2vec(value)
 
 
 def _corpora() -> str:
@@ -178,8 +217,21 @@ limit = 0
 """
 
 
+def _score_weights(names: list[str]) -> dict[str, float]:
+    """Each component's default weights, the components weighted equally, summing to 1."""
+    from .pipeline.factory import get_factory_meta
+
+    combined: dict[str, float] = {}
+    for name in names:
+        weights = {k: v for k, v in get_factory_meta(name).default_score_weights.items() if v}
+        total = sum(weights.values()) or 1.0
+        for key, value in weights.items():
+            combined[key] = combined.get(key, 0.0) + value / total / len(names)
+    return combined
+
+
 def _training(names: list[str], gpu: bool, max_steps: int, eval_frequency: int) -> str:
-    weights = "\n".join(f"{_SCORE_KEYS[n]} = {1.0 / len(names):.2f}" for n in names)
+    weights = "\n".join(f"{key} = {value:.4g}" for key, value in _score_weights(names).items())
     return f"""[training]
 seed = ${{system.seed}}
 # Dropout rate applied while training.
@@ -231,9 +283,6 @@ learn_rate = 0.001
 [training.score_weights]
 {weights}
 """
-
-
-_SCORE_KEYS = {"tagger": "tag_acc"}
 
 
 def _initialize() -> str:
