@@ -32,6 +32,15 @@ SMALL: dict[str, tuple[dict[str, Any], str, int]] = {
     "nbnlp.Tok2Vec.v1": (SMALL_T2V, "docs", WIDTH),
     "nbnlp.Tok2VecListener.v1": ({"width": WIDTH, "upstream": "*"}, "docs", WIDTH),
     "nbnlp.Tagger.v1": ({"tok2vec": SMALL_T2V, "nO": 5}, "docs", 5),
+    "nbnlp.BiaffineParser.v1": ({"tok2vec": SMALL_T2V, "arc_width": 8, "label_width": 6, "depth": 1, "window_size": 1, "nO": 4}, "docs", 4),
+    "nbnlp.EntityTagger.v1": ({"tok2vec": SMALL_T2V, "hidden_width": 8, "window_size": 1, "nO": 5}, "docs", 5),
+    # doc-level models: one (n_docs, nO) array, not one array per doc
+    "nbnlp.TextCatBOW.v1": ({"exclusive_classes": True, "ngram_size": 2, "length": 64, "nO": 3}, "docs", 3),
+    "nbnlp.TextCatEnsemble.v1": (
+        {"tok2vec": SMALL_T2V, "hidden_width": 8, "nO": 3,
+         "linear_model": {"@architectures": "nbnlp.TextCatBOW.v1", "exclusive_classes": False, "length": 64}},
+        "docs", 3,
+    ),
 }
 
 
@@ -71,6 +80,18 @@ def test_architecture(name: str, docs: list[nbnlp.Doc]) -> None:
         for node in model.walk():
             assert isinstance(node.ops, NumpyOps), f"{node.name} runs on {type(node.ops).__name__}"
         Y, backprop = model.begin_update(X)
+    if name == "nbnlp.BiaffineParser.v1":
+        from nbnlp.core.models.parser import ParserGradients
+
+        n_tokens = sum(len(d) for d in docs)
+        assert Y.labels.shape == (n_tokens, width) and numpy.isfinite(Y.labels).all()
+        assert sorted(t for g in Y.groups for t in g.tokens.ravel().tolist() if t < n_tokens) == list(range(n_tokens))
+        assert backprop(ParserGradients([g.scores * 0 + 1.0 for g in Y.groups], Y.labels * 0 + 1.0)) == []
+        return
+    if not isinstance(Y, list):  # a doc-level model
+        assert Y.shape == (len(docs), width) and Y.dtype == numpy.float32 and numpy.isfinite(Y).all()
+        assert backprop(model.ops.alloc2f(*Y.shape) + 1.0) == []
+        return
     assert len(Y) == len(docs)
     for y, d in zip(Y, docs):
         assert isinstance(y, model.ops.xp.ndarray)

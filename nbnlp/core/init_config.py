@@ -29,6 +29,12 @@ SETTING_COMMENTS = {
     "ngram_size": "Longest n-gram of the bag-of-words features.",
     "length": "Hash buckets of the bag-of-words features.",
     "upstream": "Name of the tok2vec component this listens to.",
+    "hidden_width": "Width of the hidden layer between the token vectors and the output (0 = none).",
+    "window_size": "Neighbours either side each token sees in this model's own CNN layers.",
+    "depth": "Extra residual CNN layers inside this model (0 = none).",
+    "arc_width": "Width of the head/dependent views the biaffine arc scores compare.",
+    "label_width": "Width of the head/dependent views the label scores compare.",
+    "attrs": "Token attributes whose n-grams are features.",
 }
 ARCH_COMMENTS = {
     "nbnlp.Tok2VecListener.v1": "Reads the shared tok2vec's output; put an nbnlp.Tok2Vec.v1 block here to give this component its own copy.",
@@ -83,15 +89,19 @@ def init_config(
     if problems:
         raise ConfigError(problems)
     size = SIZES[optimize]
+    blocks = [_component(name) for name in names]
+    shared = any(LISTENER in block for block in blocks)  # a bag-of-words textcat alone needs no tok2vec
     parts = [
         _paths(train_path, dev_path),
         _system(gpu),
-        _nlp(lang, ["tok2vec", *names], batch_size=256 if gpu else 1000),
+        _nlp(lang, (["tok2vec"] if shared else []) + names, batch_size=256 if gpu else 1000),
         "[components]\n",
-        _tok2vec(size),
+        *([_tok2vec(size)] if shared else []),
+        *blocks,
+        _corpora(),
+        _training(names, gpu, max_steps, eval_frequency),
+        _initialize(),
     ]
-    parts += [_component(name) for name in names]
-    parts += [_corpora(), _training(names, gpu, max_steps, eval_frequency), _initialize()]
     text = "\n".join(parts)
     Config().from_str(text)  # fails loudly on a template mistake
     return text

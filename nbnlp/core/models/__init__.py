@@ -1,7 +1,13 @@
 """thinc architectures; importing this package registers them under `nbnlp.*` in `registry.architectures`."""
 from .featurize import FeatureExtractor
 from .listener import Tok2VecListener
+from .ner import EntityTagger
+from .parser import BiaffineParser
 from .tagger import Tagger
+from .textcat import TextCatBOW, TextCatEnsemble
 from .tok2vec import EmbedHashedFeatures, MaxoutWindowEncoder, Tok2Vec
 
-__all__ = ["FeatureExtractor", "EmbedHashedFeatures", "MaxoutWindowEncoder", "Tagger", "Tok2Vec", "Tok2VecListener"]
+__all__ = [
+    "BiaffineParser", "EmbedHashedFeatures", "EntityTagger", "FeatureExtractor", "MaxoutWindowEncoder", "Tagger",
+    "TextCatBOW", "TextCatEnsemble", "Tok2Vec", "Tok2VecListener",
+]

@@ -1,0 +1,305 @@
+"""The `parser` component: dependency heads and labels (`token.head`, `token.dep_`) and, from the
+trees, sentence boundaries (`doc.sents`).
+
+What is parsed as one unit: where a doc already has sentence starts (from the reader, a sentence
+segmenter, or an earlier parse), each sentence is a unit and must come out as a single tree; a doc
+without them (raw text) is one unit, so its trees define the sentences. Units longer than
+`max_length` tokens are cut into chunks of at most that length, which bounds the n x n score
+memory. In a raw unit the argmax heads may form several trees when each covers a contiguous
+stretch of tokens (one sentence each); otherwise, and in every sentence unit, heads that are not
+a well-formed tree are decoded again into a single-root tree by `decoder`: "eisner" (projective)
+or "mst" (Chu-Liu-Edmonds, non-projective). Gold trees train as they are: the biaffine scorer
+does not need projective trees, so no pseudo-projective labels are used.
+"""
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy
+from thinc.api import Model, Optimizer, set_dropout_rate
+
+from ..decode import DECODERS
+from ..doc import Doc
+from ..example import Example
+from ..models.listener import listener_placeholders
+from ..models.parser import ParserGradients, ParserInput, ParserScores
+from ..pipeline.component import TrainableComponent
+from ..pipeline.factory import factory
+from ..scores.parser import score_parse
+
+N_INIT_EXAMPLES = 10
+
+DEFAULT_PARSER_MODEL: Dict[str, Any] = {
+    "@architectures": "nbnlp.BiaffineParser.v1",
+    "arc_width": 128,
+    "label_width": 64,
+    "depth": 2,
+    "window_size": 2,
+    "nO": None,
+    "tok2vec": {"@architectures": "nbnlp.Tok2VecListener.v1", "width": 96, "upstream": "*"},
+}
+
+
+class DependencyParser(TrainableComponent):
+    """Predicts a head and a dependency label per token with a biaffine graph-based model."""
+
+    def __init__(self, nlp: Any, name: str, model: Model, max_length: int = 200, decoder: str = "eisner") -> None:
+        super().__init__(nlp, name, model)
+        if decoder not in DECODERS:
+            raise ValueError(f"parser {name!r}: decoder must be one of {', '.join(DECODERS)}, got {decoder!r}")
+        if max_length < 2:
+            raise ValueError(f"parser {name!r}: max_length must be at least 2, got {max_length}")
+        self.max_length = max_length
+        self.decoder = decoder
+        self._labels: List[str] = []
+        self.root_label: Optional[str] = None
+        self._ids_cache: Optional[Tuple[Any, numpy.ndarray]] = None
+
+    # ----- labels -------------------------------------------------------------------------
+    @property
+    def labels(self) -> Tuple[str, ...]:
+        return tuple(self._labels)
+
+    def add_label(self, label: str) -> int:
+        """Add a dependency label before training starts; 1 if it is new."""
+        if not isinstance(label, str) or not label:
+            raise ValueError(f"parser {self.name!r}: labels must be non-empty strings, got {label!r}")
+        if label in self._labels:
+            return 0
+        if self.model.has_param("lab_b"):
+            raise ValueError(f"parser {self.name!r}: cannot add label {label!r} after the model is initialised")
+        self._labels = sorted([*self._labels, label])
+        return 1
+
+    def _label_ids(self, vocab: Any) -> numpy.ndarray:
+        """Label index -> string id in `vocab` (cached for the pipeline's own vocab)."""
+        if vocab is not self.vocab:
+            return vocab.strings.add_many(self._labels) if self._labels else numpy.zeros(0, numpy.int32)
+        if self._ids_cache is None or self._ids_cache[0] != tuple(self._labels):
+            ids = vocab.strings.add_many(self._labels) if self._labels else numpy.zeros(0, numpy.int32)
+            self._ids_cache = (tuple(self._labels), ids)
+        return self._ids_cache[1]
+
+    def _set_nO(self) -> None:
+        n = len(self._labels)
+        if self.model.has_param("lab_b") and self.model.get_dim("nO") != n:
+            raise ValueError(f"parser {self.name!r}: the model has {self.model.get_dim('nO')} labels but {n} are set")
+        self.model.set_dim("nO", n, force=True)
+
+    # ----- units ---------------------------------------------------------------------------
+    def _units(self, docs: Sequence[Doc]) -> Tuple[numpy.ndarray, numpy.ndarray]:
+        """Flat token ranges [start, end) to parse as trees, and whether each must be one tree."""
+        ranges: List[numpy.ndarray] = []
+        single: List[numpy.ndarray] = []
+        offset = 0
+        for doc in docs:
+            n = len(doc)
+            if n:
+                known = doc.has_annotation("SENT_START")
+                starts = numpy.flatnonzero(doc.arrays["SENT_START"] == 1) if known else numpy.zeros(0, numpy.int64)
+                starts = numpy.union1d([0], starts)
+                ends = numpy.append(starts[1:], n)
+                # Sentences longer than max_length are cut every max_length tokens.
+                n_chunks = -(-(ends - starts) // self.max_length)
+                k = numpy.arange(n_chunks.sum()) - numpy.repeat(numpy.cumsum(n_chunks) - n_chunks, n_chunks)
+                chunk_starts = numpy.repeat(starts, n_chunks) + k * self.max_length
+                chunk_ends = numpy.minimum(chunk_starts + self.max_length, numpy.repeat(ends, n_chunks))
+                ranges.append(numpy.stack([chunk_starts, chunk_ends], axis=1) + offset)
+                single.append(numpy.full(len(chunk_starts), known))
+            offset += n
+        if not ranges:
+            return numpy.zeros((0, 2), numpy.int64), numpy.zeros(0, bool)
+        return numpy.concatenate(ranges).astype(numpy.int64), numpy.concatenate(single)
+
+    def _input(self, docs: Sequence[Doc], gold_heads: Optional[numpy.ndarray] = None) -> ParserInput:
+        units, single = self._units(docs)
+        return ParserInput(list(docs), units, single, gold_heads, self.decoder)
+
+    # ----- inference ----------------------------------------------------------------------
+    def predict(self, docs: Sequence[Doc]) -> Optional[ParserScores]:
+        docs = list(docs)
+        if not any(len(doc) for doc in docs):
+            return None
+        return self.model.predict(self._input(docs))
+
+    def set_annotations(self, docs: Sequence[Doc], scores: Optional[ParserScores]) -> None:
+        if scores is None or not self._labels:
+            return
+        ops = self.model.ops
+        heads = scores.heads
+        is_root = heads == numpy.arange(len(heads))
+        labels = scores.labels
+        if self.root_label in self._labels:
+            # The root label goes to roots and only to roots.
+            root_k = self._labels.index(self.root_label)
+            best_other = labels.copy()
+            best_other[:, root_k] = -numpy.inf
+            best = ops.to_numpy(best_other.argmax(axis=1))
+            best[is_root] = root_k
+        else:
+            best = ops.to_numpy(labels.argmax(axis=1))
+        start = 0
+        for doc in docs:
+            n = len(doc)
+            if n:
+                known = doc.has_annotation("SENT_START")  # kept as they are; else the trees define them
+                doc.arrays["HEAD"][:] = heads[start : start + n] - start
+                doc.arrays["DEP"][:] = self._label_ids(doc.vocab)[best[start : start + n]]
+                if not known:
+                    doc._set_sent_starts_from_heads()
+            start += n
+
+    # ----- training -----------------------------------------------------------------------
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Any = None) -> None:
+        """Labels (sorted) and the root label from the references, then shapes from a sample."""
+        found = set(self._labels)
+        root_counts: Dict[str, int] = {}
+        sample: List[Doc] = []
+        for eg in get_examples():
+            ref = eg.reference
+            heads = ref.arrays["HEAD"]
+            has = (heads >= 0) & (ref.arrays["DEP"] != 0)
+            strings = ref.vocab.strings
+            found.update(strings[int(i)] for i in numpy.unique(ref.arrays["DEP"][has]).tolist())
+            roots = has & (heads == numpy.arange(len(heads)))
+            for i in ref.arrays["DEP"][roots].tolist():
+                root_counts[strings[int(i)]] = root_counts.get(strings[int(i)], 0) + 1
+            if len(sample) < N_INIT_EXAMPLES and len(eg.predicted):
+                sample.append(eg.predicted)
+        if not found:
+            raise ValueError(
+                f"parser {self.name!r}: no dependency annotation (HEAD and DEPREL) in the training examples"
+            )
+        self._labels = sorted(found)
+        self.root_label = max(root_counts, key=root_counts.get) if root_counts else None
+        self._set_nO()
+        with listener_placeholders(self.model):
+            self.model.initialize(X=sample or None)
+
+    def _gold(self, examples: Sequence[Example]) -> Tuple[numpy.ndarray, numpy.ndarray]:
+        """Flat gold heads and label indices over the batch's predicted tokens; -1 = unknown.
+
+        Only tokens aligned one-to-one whose gold head also aligns one-to-one get a head.
+        """
+        all_heads, all_labels = [], []
+        offset = 0
+        for eg in examples:
+            x, y = eg.predicted, eg.reference
+            align = eg.alignment
+            x2y, y2x = align.x2y_one_to_one, align.y2x_one_to_one
+            y_heads = y.arrays["HEAD"].astype(numpy.int64)
+            heads = numpy.full(len(x), -1, dtype=numpy.int64)
+            ok = x2y >= 0
+            g = numpy.where(ok, y_heads[numpy.maximum(x2y, 0)], -1)
+            heads[ok] = numpy.where(g[ok] >= 0, y2x[numpy.maximum(g[ok], 0)], -1)
+            labels = numpy.full(len(x), -1, dtype=numpy.int64)
+            has = heads >= 0
+            dep_ids = y.arrays["DEP"][x2y[has]]
+            labels[has] = self._label_index(dep_ids, y.vocab)
+            all_heads.append(numpy.where(has, heads + offset, -1))
+            all_labels.append(labels)
+            offset += len(x)
+        return numpy.concatenate(all_heads), numpy.concatenate(all_labels)
+
+    def _label_index(self, ids: numpy.ndarray, vocab: Any) -> numpy.ndarray:
+        label_ids = self._label_ids(vocab)
+        if not len(label_ids):
+            return numpy.full(ids.shape, -1, dtype=numpy.int64)
+        order = numpy.argsort(label_ids)
+        sorted_ids = label_ids[order]
+        pos = numpy.minimum(numpy.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+        return numpy.where(sorted_ids[pos] == ids, order[pos], -1)
+
+    def update(
+        self,
+        examples: Sequence[Example],
+        *,
+        drop: float = 0.0,
+        sgd: Optional[Optimizer] = None,
+        losses: Optional[Dict[str, float]] = None,
+    ) -> Dict[str, float]:
+        """Score the gold heads' labels (teacher forcing) and every candidate head; one backprop."""
+        losses = {} if losses is None else losses
+        losses.setdefault(self.name, 0.0)
+        docs = [eg.predicted for eg in examples]
+        if not any(len(d) for d in docs):
+            return losses
+        gold_heads, _ = self._gold(examples)
+        set_dropout_rate(self.model, drop)
+        scores, backprop = self.model.begin_update(self._input(docs, gold_heads))
+        loss, grads = self.get_loss(examples, scores)
+        backprop(grads)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += float(loss)
+        return losses
+
+    def get_loss(self, examples: Sequence[Example], scores: ParserScores) -> Tuple[float, ParserGradients]:
+        """Cross-entropy over each token's candidate heads and over the labels of its gold head,
+        each averaged over the tokens that have gold; tokens without gold get no gradient."""
+        ops, xp = self.model.ops, self.model.ops.xp
+        gold_heads, gold_labels = self._gold(examples)
+        N = len(gold_heads)
+        n_arcs = max(int((gold_heads >= 0).sum()), 1)
+        loss = 0.0
+        d_arcs = []
+        for g in scores.groups:
+            U, n = g.tokens.shape
+            valid = g.tokens < N
+            flat = numpy.where(valid, g.tokens, 0)
+            start = g.tokens[:, :1]
+            rel = gold_heads[flat] - start
+            has = valid & (gold_heads[flat] >= 0) & (rel >= 0) & (rel < g.lengths[:, None])
+            S = g.scores
+            probs = xp.exp(S - S.max(axis=2, keepdims=True))
+            probs /= probs.sum(axis=2, keepdims=True)
+            u_idx, i_idx = numpy.nonzero(has)
+            j_idx = rel[has]
+            at = (ops.asarray(u_idx), ops.asarray(i_idx), ops.asarray(j_idx))
+            if len(u_idx):
+                loss -= float(xp.log(xp.maximum(probs[at], 1e-12)).sum())
+                probs[at] -= 1.0
+            probs *= ops.asarray(has.astype("float32"))[:, :, None]
+            d_arcs.append(probs / n_arcs)
+        L = scores.labels
+        probs = xp.exp(L - L.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        rows = numpy.flatnonzero((gold_labels >= 0) & (gold_heads >= 0))
+        n_labels = max(len(rows), 1)
+        label_loss = 0.0
+        known = numpy.zeros(N, dtype="float32")
+        known[rows] = 1.0
+        if len(rows):
+            at_rows, at_gold = ops.asarray(rows), ops.asarray(gold_labels[rows])
+            label_loss = -float(xp.log(xp.maximum(probs[at_rows, at_gold], 1e-12)).sum())
+            probs[at_rows, at_gold] -= 1.0
+        probs *= ops.asarray(known)[:, None]
+        return loss / n_arcs + label_loss / n_labels, ParserGradients(d_arcs, probs / n_labels)
+
+    def score(self, examples: Sequence[Example], **kwargs: Any) -> Dict[str, Any]:
+        return score_parse(examples)
+
+    # ----- serialisation ------------------------------------------------------------------
+    def get_cfg(self) -> Dict[str, Any]:
+        return {"labels": list(self._labels), "root_label": self.root_label}
+
+    def set_cfg(self, cfg: Dict[str, Any]) -> None:
+        self._labels = list(cfg.get("labels", []))
+        self.root_label = cfg.get("root_label")
+
+    def prepare_model_for_load(self) -> None:
+        if self._labels:
+            self._set_nO()
+
+
+@factory(
+    "parser",
+    default_config={"model": DEFAULT_PARSER_MODEL, "max_length": 200, "decoder": "eisner"},
+    default_score_weights={
+        "dep_uas": 0.5, "dep_las": 0.5, "dep_las_per_type": None, "sents_p": None, "sents_r": None, "sents_f": 0.0,
+    },
+)
+def make_parser(nlp: Any, name: str, model: Model, max_length: int = 200, decoder: str = "eisner") -> DependencyParser:
+    """A biaffine dependency parser; its trees also set the sentence boundaries of raw text."""
+    return DependencyParser(nlp, name, model, max_length=max_length, decoder=decoder)
+
+
+__all__ = ["DependencyParser", "DEFAULT_PARSER_MODEL", "make_parser"]

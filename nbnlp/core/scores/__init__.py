@@ -1,0 +1,1 @@
+"""Score functions of the components (each module: the scores of one task, spaCy's names, fractions 0-1)."""
