@@ -80,3 +80,35 @@ def test_evaluate_cli_writes_json_and_table(tagger_model: Path, tmp_path: Path) 
 def test_evaluate_cli_bad_model(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "nbnlp", "evaluate", str(tmp_path), str(demo_path("ewt-dev"))], capture_output=True, text=True)
     assert proc.returncode == 1 and "is not an nbnlp pipeline" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_evaluate_cli_renders_parses_and_entities(tmp_path: Path) -> None:
+    from nbnlp.core.init_config import init_config
+
+    quiet = open("/dev/null", "w")
+    steps = {"training.max_steps": 30, "training.eval_frequency": 30}
+    ner = nbnlp.train(
+        init_config(pipeline=["ner"], train_path=str(demo_path("uner-train")), dev_path=str(demo_path("uner-dev"))),
+        tmp_path / "ner", overrides=steps, stdout=quiet,
+    )
+    parser = nbnlp.train(
+        init_config(pipeline=["parser"], train_path=str(demo_path("ewt-train")), dev_path=str(demo_path("ewt-dev"))),
+        tmp_path / "parser", overrides=steps, stdout=quiet,
+    )
+    assert ner.model_best and parser.model_best
+    for model, data, page in (("ner", "uner-dev", "entities.html"), ("parser", "ewt-dev", "parses.html")):
+        html_dir = tmp_path / f"html-{model}"
+        proc = subprocess.run(
+            [sys.executable, "-m", "nbnlp", "evaluate", str(tmp_path / model / "model-best"), str(demo_path(data)),
+             "--displacy-path", str(html_dir), "--displacy-limit", "5", "--output", str(tmp_path / f"{model}.json")],
+            capture_output=True, text=True,
+        )
+        assert proc.returncode == 0, proc.stderr
+        markup = (html_dir / page).read_text()
+        assert markup.count('class="nbnlp-doc"') == 5
+        scores = json.loads((tmp_path / f"{model}.json").read_text())
+        if model == "ner":
+            assert "ents_f" in scores and "ents_per_type" in scores and "NER F" in proc.stdout
+        else:
+            assert markup.count("<path") > 20 and 0 <= scores["dep_las"] <= scores["dep_uas"] <= 1
+            assert "dep_las_per_type" in proc.stdout

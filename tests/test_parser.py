@@ -145,10 +145,7 @@ def gold_examples(nlp: Language, refs: Sequence[Doc]) -> list[Example]:
 
 
 def load_refs(nlp: Language, name: str) -> list[Doc]:
-    path = demo_path(name)
-    if not path.exists():
-        pytest.skip(f"demo corpus {path} is missing")
-    return list(nbnlp.load_docs(path, vocab=nlp.vocab))
+    return list(nbnlp.load_docs(demo_path(name), vocab=nlp.vocab))
 
 
 def batches(examples: Sequence[Example], words: int) -> Iterator[list[Example]]:

@@ -309,10 +309,6 @@ def test_default_score_weights_from_factories() -> None:
 
 
 def test_with_the_real_tok2vec_and_tagger(tmp_path: Any) -> None:
-    from nbnlp.core.pipeline.factory import factory_names
-
-    if not {"tok2vec", "tagger"} <= set(factory_names()):
-        pytest.skip("the tok2vec / tagger components are not there yet")
     config = make_config(max_steps=40, eval_frequency=20)
     config = config.replace('pipeline = ["tiny", "other"]', 'pipeline = ["tok2vec", "tagger"]')
     config = config.replace('factory = "tiny_tagger"\n\n[components.other]\nfactory = "tiny_tagger"', 'factory = "tok2vec"\n\n[components.tagger]\nfactory = "tagger"')

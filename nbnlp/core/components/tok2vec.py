@@ -4,7 +4,7 @@ It runs its model once per batch; at inference it leaves the vectors in `doc.ten
 training it broadcasts them to the listener layers of later components (`find_listeners`),
 sums the gradients they send back, and backpropagates the sum once in `finish_update`.
 """
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from thinc.api import Model, Optimizer, set_dropout_rate
 from thinc.types import Floats2d
@@ -120,6 +120,10 @@ class Tok2Vec(TrainableComponent):
         if sgd is not None:
             self.finish_update(sgd)
         return losses
+
+    def get_loss(self, examples: Sequence[Example], scores: List[Floats2d]) -> Tuple[float, List[Floats2d]]:
+        """No objective of its own: the gradient comes from the listeners (see `update`)."""
+        return 0.0, [self.model.ops.alloc2f(*s.shape) for s in scores]
 
     def finish_update(self, sgd: Optimizer) -> None:
         """Backpropagate the summed listener gradients (once per batch), then step the optimizer."""

@@ -7,6 +7,7 @@ serialisation are written once here on top of those.
 """
 from __future__ import annotations
 
+import abc
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -55,7 +56,7 @@ class Component:
         pass
 
 
-class TrainableComponent(Component):
+class TrainableComponent(Component, abc.ABC):
     """A component with a thinc model; subclasses implement predict/set_annotations/get_loss/initialize."""
 
     is_trainable = True
@@ -66,11 +67,13 @@ class TrainableComponent(Component):
         self.model = model
 
     # ----- inference ----------------------------------------------------------------------
+    @abc.abstractmethod
     def predict(self, docs: Sequence[Doc]) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must implement predict")
+        """Scores for a batch of docs: one forward pass."""
 
+    @abc.abstractmethod
     def set_annotations(self, docs: Sequence[Doc], scores: Any) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must implement set_annotations")
+        """Write the predictions into the docs' columns."""
 
     def __call__(self, doc: Doc) -> Doc:
         self.set_annotations([doc], self.predict([doc]))
@@ -83,8 +86,9 @@ class TrainableComponent(Component):
             yield from batch
 
     # ----- training -----------------------------------------------------------------------
+    @abc.abstractmethod
     def get_loss(self, examples: Sequence[Example], scores: Any) -> tuple[float, Any]:
-        raise NotImplementedError(f"{type(self).__name__} must implement get_loss")
+        """Loss and gradient of the scores against the examples' references."""
 
     def update(
         self,
