@@ -178,7 +178,101 @@ def format_scores(scores: dict) -> str:
     return "\n".join(lines)
 
 
-COMMANDS = (_add_convert, _add_init_config, _add_train, _add_evaluate)
+def _add_debug_data(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser(
+        "debug-data",
+        help="check a config's training and dev data before training",
+        description="Report problems in the corpora a config names. Any --section.key value after the options overrides the config.",
+        epilog="Example: nbnlp debug-data config.cfg --paths.train train.conllu --paths.dev dev.conllu",
+    )
+    p.add_argument("config", help="config file (see nbnlp init-config)")
+    p.add_argument("--verbose", "-V", action="store_true", help="show more examples per check")
+    p.add_argument("--no-format", "-NF", action="store_true", help="plain text without symbols (for files)")
+    p.add_argument("--code", "-c", default=None, help="Python file that registers custom functions, imported first")
+    p.set_defaults(accepts_overrides=True)
+
+    def run(args: argparse.Namespace) -> int:
+        from .core.config import parse_overrides
+        from .core.debug_data import debug_data, format_report
+        from .core.util import import_code
+
+        import_code(args.code)
+        report = debug_data(args.config, overrides=parse_overrides(args.overrides), verbose=args.verbose)
+        print(format_report(report, "plain" if args.no_format else "text"))
+        return 1 if report.n_errors else 0
+
+    p.set_defaults(run=run)
+    return run
+
+
+def _add_package(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser(
+        "package",
+        help="make an installable Python package (and wheel) from a pipeline folder",
+        description="Write OUTPUT_DIR/<lang>_<name>-<version>/ with the pipeline inside and build it into dist/.",
+    )
+    p.add_argument("input_dir", help="pipeline folder (e.g. out/model-best)")
+    p.add_argument("output_dir", help="folder for the package folder")
+    p.add_argument("--name", "-n", default=None, help="package name: lowercase letters, digits, underscores (default: meta name)")
+    p.add_argument("--version", "-v", default=None, help="package version (default: meta version)")
+    p.add_argument("--meta-path", "-m", default=None, help="JSON file whose keys override meta.json (license, description...)")
+    p.add_argument("--build", "-b", default="wheel", choices=["wheel", "sdist", "none"], help="what to build (default: wheel)")
+    p.add_argument("--force", "-f", action="store_true", help="overwrite an existing package folder")
+
+    def run(args: argparse.Namespace) -> int:
+        from .core.package import package
+
+        folder = package(args.input_dir, args.output_dir, name=args.name, version=args.version,
+                         meta_path=args.meta_path, build=args.build, force=args.force)
+        built = sorted((folder / "dist").glob("*")) if (folder / "dist").exists() else []
+        print(f"Wrote package {folder}" + "".join(f"\nBuilt {b}" for b in built))
+        return 0
+
+    p.set_defaults(run=run)
+    return run
+
+
+def _add_info(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser("info", help="versions, GPU and installed pipelines (for bug reports)",
+                       description="Print nbnlp's environment, installed pipeline packages, and optionally one pipeline's meta.")
+    p.add_argument("model", nargs="?", default=None, help="pipeline folder or installed pipeline package")
+    p.add_argument("--markdown", "-md", action="store_true", help="print a markdown table to paste into an issue")
+    p.add_argument("--silent", "-s", action="store_true", help="print nothing")
+
+    def run(args: argparse.Namespace) -> int:
+        from .core.info import format_info, info
+
+        data = info(args.model)
+        if not args.silent:
+            print(format_info(data, markdown=args.markdown))
+        return 0
+
+    p.set_defaults(run=run)
+    return run
+
+
+def _add_validate(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser("validate", help="check installed pipeline packages against this nbnlp version",
+                       description="List installed pipeline packages; exit code 1 if any was saved with another nbnlp major.minor.")
+
+    def run(args: argparse.Namespace) -> int:
+        from . import __version__
+        from .core.info import validate
+
+        results = validate()
+        if not results:
+            print(f"No nbnlp pipeline packages installed (nbnlp {__version__}).")
+            return 0
+        for r in results:
+            mark = "OK" if r["compatible"] else "INCOMPATIBLE"
+            print(f"{r['name']:<30} {r['version'] or '-':<12} saved with nbnlp {r['nbnlp_version'] or '?':<10} {mark}")
+        return 0 if all(r["compatible"] for r in results) else 1
+
+    p.set_defaults(run=run)
+    return run
+
+
+COMMANDS = (_add_convert, _add_init_config, _add_train, _add_evaluate, _add_debug_data, _add_package, _add_info, _add_validate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -285,7 +285,7 @@ beta2 = 0.999
 L2_is_weight_decay = true
 L2 = 0.01
 grad_clip = 1.0
-use_averages = false
+use_averages = true
 eps = 0.00000001
 learn_rate = 0.001
 

@@ -335,5 +335,9 @@ def blank(lang: str = "en") -> Language:
 
 
 def load(path: str | Path) -> Language:
-    """Load a pipeline saved with `nlp.to_disk(path)`."""
+    """Load a pipeline folder saved with `nlp.to_disk(path)`, or an installed pipeline package by name."""
+    if isinstance(path, str) and not Path(path).exists():
+        from .package import load_package
+
+        return load_package(path)  # raises FileNotFoundError naming both possibilities
     return Language.from_disk(path)

@@ -253,8 +253,8 @@ def prepare_training(config: ConfigSource, *, overrides: Optional[Mapping[str, A
         problems.extend(err.problems)
     pipe_names = list(cfg.get("nlp", {}).get("pipeline", []))
     values, blocks = _check_training(training, pipe_names, problems)
-    train_corpus = _resolve_corpus(cfg, raw, values["train_corpus"], problems)
-    dev_corpus = _resolve_corpus(cfg, raw, values["dev_corpus"], problems)
+    train_corpus = resolve_corpus(cfg, raw, values["train_corpus"], problems)
+    dev_corpus = resolve_corpus(cfg, raw, values["dev_corpus"], problems)
     _check_initialize(cfg.get("initialize", {}) or {}, problems)
     if problems or nlp is None:
         raise ConfigError(_unique(problems))
@@ -360,7 +360,7 @@ def _resolve_block(loc: str, block: Any, namespace: str, problems: list[ConfigPr
     return None
 
 
-def _resolve_corpus(cfg: Config, raw: Config, dotted: str, problems: list[ConfigProblem]) -> Any:
+def resolve_corpus(cfg: Config, raw: Config, dotted: str, problems: list[ConfigProblem]) -> Any:
     """The reader at `dotted` (e.g. corpora.train), with its path checked; problems name the setting to fix."""
     node: Any = cfg
     for part in dotted.split("."):
