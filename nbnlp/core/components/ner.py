@@ -38,37 +38,23 @@ DEFAULT_NER_MODEL: Dict[str, Any] = {
 class EntityRecognizer(TrainableComponent):
     """Predicts entity spans into `doc.ents` (every token O or inside one entity)."""
 
+    kind = "ner"
+
     def __init__(self, nlp: Any, name: str, model: Model, entity_weight: float = 3.0) -> None:
         super().__init__(nlp, name, model)
         if entity_weight <= 0:
             raise ValueError(f"ner {name!r}: entity_weight must be positive, got {entity_weight}")
         self.entity_weight = float(entity_weight)
-        self._labels: List[str] = []
         self._set_labels([])
 
     # ----- labels -------------------------------------------------------------------------
-    @property
-    def labels(self) -> Tuple[str, ...]:
-        return tuple(self._labels)
-
     @property
     def tag_names(self) -> List[str]:
         """The model's outputs, in order: "O", then B/I/L/U for each label."""
         return list(self._tag_names)
 
-    def add_label(self, label: str) -> int:
-        """Add an entity label before training starts; 1 if new."""
-        if not isinstance(label, str) or not label:
-            raise ValueError(f"ner {self.name!r}: labels must be non-empty strings, got {label!r}")
-        if label in self._labels:
-            return 0
-        if self._output_layer().has_param("W"):
-            raise ValueError(f"ner {self.name!r}: cannot add label {label!r} after the model is initialised")
-        self._set_labels([*self._labels, label])
-        return 1
-
     def _set_labels(self, labels: Sequence[str]) -> None:
-        self._labels = list(labels)
+        super()._set_labels(labels)
         self._tag_names = biluo_tag_names(self._labels)
         self._tag_index = {tag: i for i, tag in enumerate(self._tag_names)}
         self._tag_iob = numpy.array([_IOB_OF_PREFIX[t[0]] for t in self._tag_names], dtype=numpy.uint8)
@@ -88,15 +74,11 @@ class EntityRecognizer(TrainableComponent):
     def _output_layer(self) -> Model:
         return self.model.get_ref(OUTPUT_LAYER)
 
+    def is_initialized(self) -> bool:
+        return self._output_layer().has_param("W")
+
     def _set_nO(self) -> None:
-        layer = self._output_layer()
-        n = len(self._tag_names)
-        if layer.has_dim("nO") and layer.get_dim("nO") != n:
-            if layer.has_param("W"):
-                raise ValueError(f"ner {self.name!r}: the model has {layer.get_dim('nO')} outputs but {n} tags")
-            layer.set_dim("nO", n, force=True)
-        elif not layer.has_dim("nO"):
-            layer.set_dim("nO", n)
+        self._set_output_width(self._output_layer(), len(self._tag_names))
 
     # ----- inference ----------------------------------------------------------------------
     def predict(self, docs: Sequence[Doc]) -> List[Floats2d]:

@@ -41,6 +41,8 @@ DEFAULT_PARSER_MODEL: Dict[str, Any] = {
 class DependencyParser(TrainableComponent):
     """Predicts a head and a dependency label per token with a biaffine graph-based model."""
 
+    kind = "parser"
+
     def __init__(self, nlp: Any, name: str, model: Model, max_length: int = 200, decoder: str = "eisner") -> None:
         super().__init__(nlp, name, model)
         if decoder not in DECODERS:
@@ -49,25 +51,15 @@ class DependencyParser(TrainableComponent):
             raise ValueError(f"parser {name!r}: max_length must be at least 2, got {max_length}")
         self.max_length = max_length
         self.decoder = decoder
-        self._labels: List[str] = []
         self.root_label: Optional[str] = None
         self._ids_cache: Optional[Tuple[Any, numpy.ndarray]] = None
 
     # ----- labels -------------------------------------------------------------------------
-    @property
-    def labels(self) -> Tuple[str, ...]:
-        return tuple(self._labels)
+    def is_initialized(self) -> bool:
+        return self.model.has_param("lab_b")
 
-    def add_label(self, label: str) -> int:
-        """Add a dependency label before training starts; 1 if it is new."""
-        if not isinstance(label, str) or not label:
-            raise ValueError(f"parser {self.name!r}: labels must be non-empty strings, got {label!r}")
-        if label in self._labels:
-            return 0
-        if self.model.has_param("lab_b"):
-            raise ValueError(f"parser {self.name!r}: cannot add label {label!r} after the model is initialised")
-        self._labels = sorted([*self._labels, label])
-        return 1
+    def _set_labels(self, labels: Sequence[str]) -> None:
+        super()._set_labels(sorted(labels))
 
     def _label_ids(self, vocab: Any) -> numpy.ndarray:
         """Label index -> string id in `vocab` (cached for the pipeline's own vocab)."""
@@ -168,7 +160,7 @@ class DependencyParser(TrainableComponent):
             raise ValueError(
                 f"parser {self.name!r}: no dependency annotation (HEAD and DEPREL) in the training examples"
             )
-        self._labels = sorted(found)
+        self._set_labels(found)
         self.root_label = max(root_counts, key=root_counts.get) if root_counts else None
         self._set_nO()
         with listener_placeholders(self.model):
@@ -282,7 +274,7 @@ class DependencyParser(TrainableComponent):
         return {"labels": list(self._labels), "root_label": self.root_label}
 
     def set_cfg(self, cfg: Dict[str, Any]) -> None:
-        self._labels = list(cfg.get("labels", []))
+        super()._set_labels(cfg.get("labels", []))
         self.root_label = cfg.get("root_label")
 
     def prepare_model_for_load(self) -> None:

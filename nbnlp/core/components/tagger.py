@@ -30,12 +30,13 @@ DEFAULT_TAGGER_MODEL: Dict[str, Any] = {
 class Tagger(TrainableComponent):
     """Predicts one label per token into the TAG (or POS) column."""
 
+    kind = "tagger"
+
     def __init__(self, nlp: Any, name: str, model: Model, label_attr: str = "tag") -> None:
         super().__init__(nlp, name, model)
         if label_attr not in LABEL_ATTRS:
             raise ValueError(f"tagger {name!r}: label_attr must be 'tag' or 'pos', got {label_attr!r}")
         self.label_attr = label_attr
-        self._labels: List[str] = []
         self._label_ids = numpy.zeros((0,), dtype=numpy.int32)  # label index -> string id
 
     # ----- labels -------------------------------------------------------------------------
@@ -47,23 +48,8 @@ class Tagger(TrainableComponent):
     def score_key(self) -> str:
         return f"{self.label_attr}_acc"
 
-    @property
-    def labels(self) -> Tuple[str, ...]:
-        return tuple(self._labels)
-
-    def add_label(self, label: str) -> int:
-        """Add a label before training starts (the output layer's size follows the labels); 1 if new."""
-        if not isinstance(label, str) or not label:
-            raise ValueError(f"tagger {self.name!r}: labels must be non-empty strings, got {label!r}")
-        if label in self._labels:
-            return 0
-        if self._output_layer().has_param("W"):
-            raise ValueError(f"tagger {self.name!r}: cannot add label {label!r} after the model is initialised")
-        self._set_labels([*self._labels, label])
-        return 1
-
     def _set_labels(self, labels: Sequence[str]) -> None:
-        self._labels = list(labels)
+        super()._set_labels(labels)
         self._label_ids = self.vocab.strings.add_many(self._labels) if self._labels else numpy.zeros((0,), numpy.int32)
 
     def _ids_in(self, vocab: Any) -> numpy.ndarray:
@@ -73,15 +59,11 @@ class Tagger(TrainableComponent):
     def _output_layer(self) -> Model:
         return self.model.get_ref(OUTPUT_LAYER)
 
+    def is_initialized(self) -> bool:
+        return self._output_layer().has_param("W")
+
     def _set_nO(self) -> None:
-        layer = self._output_layer()
-        n = len(self._labels)
-        if layer.has_dim("nO") and layer.get_dim("nO") != n:
-            if layer.has_param("W"):
-                raise ValueError(f"tagger {self.name!r}: the model has {layer.get_dim('nO')} outputs but {n} labels")
-            layer.set_dim("nO", n, force=True)
-        elif not layer.has_dim("nO"):
-            layer.set_dim("nO", n)
+        self._set_output_width(self._output_layer(), len(self._labels))
 
     # ----- inference ----------------------------------------------------------------------
     def predict(self, docs: Sequence[Doc]) -> List[Floats2d]:

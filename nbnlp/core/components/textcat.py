@@ -69,39 +69,17 @@ class TextCategorizer(TrainableComponent):
             raise ValueError(f"{self.kind} {name!r}: threshold must be between 0 and 1, got {threshold}")
         self.threshold = threshold
         self.absent_as_negative = absent_as_negative or self.exclusive
-        self._labels: List[str] = []
 
     @property
     def kind(self) -> str:
         return "textcat" if self.exclusive else "textcat_multilabel"
 
     # ----- labels -------------------------------------------------------------------------
-    @property
-    def labels(self) -> Tuple[str, ...]:
-        return tuple(self._labels)
-
-    def add_label(self, label: str) -> int:
-        """Add a label before the model is initialised; 1 if it is new."""
-        if not isinstance(label, str) or not label:
-            raise ValueError(f"{self.kind} {self.name!r}: labels must be non-empty strings, got {label!r}")
-        if label in self._labels:
-            return 0
-        if self.model.has_dim("nO") and self._is_initialized():
-            raise ValueError(f"{self.kind} {self.name!r}: cannot add label {label!r} after the model is initialised")
-        self._labels.append(label)
-        return 1
-
-    def _is_initialized(self) -> bool:
+    def is_initialized(self) -> bool:
         return self.model.get_ref("linear").has_param("W") if self.model.has_ref("linear") else False
 
     def _set_nO(self) -> None:
-        n = len(self._labels)
-        if self.model.has_dim("nO") and self.model.get_dim("nO") != n:
-            if self._is_initialized():
-                raise ValueError(f"{self.kind} {self.name!r}: the model has {self.model.get_dim('nO')} outputs but {n} labels")
-            self.model.set_dim("nO", n, force=True)
-        elif not self.model.has_dim("nO"):
-            self.model.set_dim("nO", n)
+        self._set_output_width(self.model, len(self._labels))
 
     # ----- inference ----------------------------------------------------------------------
     def predict(self, docs: Sequence[Doc]) -> Floats2d:
@@ -133,7 +111,7 @@ class TextCategorizer(TrainableComponent):
             )
         if not labels:
             raise ValueError(f"{self.kind} {self.name!r}: no labels in the training examples' cats and none added")
-        self._labels = labels
+        self._set_labels(labels)
         self._set_nO()
         with listener_placeholders(self.model):
             if sample:
@@ -192,7 +170,7 @@ class TextCategorizer(TrainableComponent):
         return {"labels": list(self._labels)}
 
     def set_cfg(self, cfg: Dict[str, Any]) -> None:
-        self._labels = list(cfg.get("labels", []))
+        self._set_labels(cfg.get("labels", []))
 
     def prepare_model_for_load(self) -> None:
         if self._labels:

@@ -60,11 +60,45 @@ class TrainableComponent(Component, abc.ABC):
     """A component with a thinc model; subclasses implement predict/set_annotations/get_loss/initialize."""
 
     is_trainable = True
+    kind = "component"  # the factory's name, used in messages
 
     def __init__(self, nlp: Any, name: str, model: Model) -> None:
         self.vocab = nlp.vocab
         self.name = name
         self.model = model
+        self._labels: list[str] = []
+
+    # ----- labels -------------------------------------------------------------------------
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self._labels)
+
+    def add_label(self, label: str) -> int:
+        """Add a label before the model is initialised (the output size follows the labels); 1 if new."""
+        if not isinstance(label, str) or not label:
+            raise ValueError(f"{self.kind} {self.name!r}: labels must be non-empty strings, got {label!r}")
+        if label in self._labels:
+            return 0
+        if self.is_initialized():
+            raise ValueError(f"{self.kind} {self.name!r}: cannot add label {label!r} after the model is initialised")
+        self._set_labels([*self._labels, label])
+        return 1
+
+    def is_initialized(self) -> bool:
+        """Whether the output weights exist; from then on the labels are fixed."""
+        return False
+
+    def _set_labels(self, labels: Sequence[str]) -> None:
+        self._labels = list(labels)
+
+    def _set_output_width(self, layer: Model, n: int) -> None:
+        """Give `layer` n outputs (one per label); an initialised layer of another size is an error."""
+        if layer.has_dim("nO") and layer.get_dim("nO") != n:
+            if self.is_initialized():
+                raise ValueError(f"{self.kind} {self.name!r}: the model has {layer.get_dim('nO')} outputs but {n} are needed")
+            layer.set_dim("nO", n, force=True)
+        elif not layer.has_dim("nO"):
+            layer.set_dim("nO", n)
 
     # ----- inference ----------------------------------------------------------------------
     @abc.abstractmethod
