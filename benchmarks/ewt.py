@@ -1,84 +1,44 @@
-"""Tagger (and parser) benchmark on UD English-EWT: accuracy, training and inference speed, peak memory (JSON).
+"""Tagger and parser benchmark on UD English-EWT: accuracy, training and inference speed, peak memory (JSON).
 
-Trains tok2vec + tagger (XPOS, and with --pos a second tagger for UPOS sharing the tok2vec; with
---parser a dependency parser sharing it too) on train.conllu for a wall-clock budget, then
-evaluates model-best on dev and test with gold tokenization, and times `nlp.pipe` over the raw
-test texts (tokenizer included).
+Trains the config `nbnlp init-config --pipeline tagger[,parser]` writes (with --pos a second
+tagger for UPOS on the same tok2vec) on train.conllu for a wall-clock budget, then evaluates
+model-best on dev and test with gold tokenization and times `nlp.pipe` over the raw test texts
+(tokenizer included).
 
-Usage: python benchmarks/ewt.py [--seconds 990] [--pos] [--parser] [--output results.json]
-Reference (spaCy 3.8 efficiency CPU config, tagger+parser, same machine kind): tag_acc 93.06 on
-test after 990 s / 4,000 steps, ~2,000 words/s training, ~14,000 words/s inference, 889 MiB peak.
+Usage: python benchmarks/ewt.py [--seconds 990] [--parser] [--pos] [--output results.json]
+Reference (spaCy 3.8 efficiency CPU config, tagger+parser, same machine kind): test tag_acc 93.06,
+dep_uas 84.85, dep_las 80.91 after 990 s / 4,000 steps; ~2,000 words/s training, ~14,000 words/s
+inference, 889 MiB peak.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import resource
-import tempfile
-import time
 from pathlib import Path
 
 import nbnlp
+from _common import gold_examples, machine, peak_memory_mib, train_for, words_per_second
 from nbnlp.core.config import load_config
-from nbnlp.core.example import Example
 from nbnlp.core.init_config import init_config
-from nbnlp.core.training import iter_training
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-PARSER_BLOCK = {
-    "factory": "parser",
-    "max_length": 200,
-    "decoder": "eisner",
-    "model": {
-        "@architectures": "nbnlp.BiaffineParser.v1",
-        "arc_width": 128,
-        "label_width": 64,
-        "depth": 2,
-        "window_size": 2,
-        "nO": None,
-        "tok2vec": {
-            "@architectures": "nbnlp.Tok2VecListener.v1",
-            "width": "${components.tok2vec.model.encode.width}",
-            "upstream": "tok2vec",
-        },
-    },
-}
 SCORE_KEYS = ("tag_acc", "pos_acc", "dep_uas", "dep_las", "sents_f")
+REPORT_KEYS = ("tag_acc", "pos_acc", "token_acc", "dep_uas", "dep_las", "sents_p", "sents_r", "sents_f", "speed", "dep_las_per_type")
 
 
-def build_config(train: Path, dev: Path, with_pos: bool, max_steps: int, eval_frequency: int, with_parser: bool = False):
-    config = load_config(init_config(pipeline=["tagger"], train_path=str(train), dev_path=str(dev)), interpolate=False)
-    if with_parser:
-        config["nlp"]["pipeline"] = ["tok2vec", "tagger", "parser"]
-        config["components"]["parser"] = json.loads(json.dumps(PARSER_BLOCK))
-        config["training"]["score_weights"] = {"tag_acc": 0.34, "dep_uas": 0.33, "dep_las": 0.33}
-    if with_pos:
-        config["nlp"]["pipeline"] = ["tok2vec", "tagger", "pos"] + (["parser"] if with_parser else [])
-        pos = json.loads(json.dumps(config["components"]["tagger"]))
-        pos["label_attr"] = "pos"
-        config["components"]["pos"] = pos
-        config["training"]["score_weights"] = {"tag_acc": 0.5, "pos_acc": 0.5}
-        if with_parser:
-            config["training"]["score_weights"] = {"tag_acc": 0.25, "pos_acc": 0.25, "dep_uas": 0.25, "dep_las": 0.25}
-    config["training"]["max_steps"] = max_steps
-    config["training"]["eval_frequency"] = eval_frequency
-    config["training"]["patience"] = 0
-    config["corpora"]["train"]["gold_preproc"] = True
-    config["corpora"]["dev"]["gold_preproc"] = True
+def build_config(data: Path, args: argparse.Namespace):
+    pipeline = ["tagger", "parser"] if args.parser else ["tagger"]
+    text = init_config(pipeline=pipeline, train_path=str(data / "train.conllu"), dev_path=str(data / "dev.conllu"))
+    config = load_config(text, interpolate=False)
+    if args.pos:
+        config["nlp"]["pipeline"] = [*config["nlp"]["pipeline"], "pos"]
+        config["components"]["pos"] = {**json.loads(json.dumps(config["components"]["tagger"])), "label_attr": "pos"}
+        config["training"]["score_weights"]["pos_acc"] = config["training"]["score_weights"]["tag_acc"]
+    training = config["training"]
+    training.update({"max_steps": args.max_steps, "eval_frequency": args.eval_frequency, "patience": 0})
+    for split in ("train", "dev"):
+        config["corpora"][split]["gold_preproc"] = True
     return config
-
-
-def peak_memory_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def gold_examples(nlp, path: Path) -> list[Example]:
-    refs = list(nbnlp.load_docs(path, vocab=nlp.vocab))
-    return [Example(nbnlp.Doc.from_orths(nlp.vocab, r.arrays["ORTH"], r.arrays["SPACY"]), r) for r in refs]
 
 
 def main() -> None:
@@ -92,51 +52,25 @@ def main() -> None:
     parser.add_argument("--output", default=None, help="write the JSON figures here")
     args = parser.parse_args()
     data = Path(args.data)
-    config = build_config(data / "train.conllu", data / "dev.conllu", args.pos, args.max_steps, args.eval_frequency, args.parser)
-
-    with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        last = None
-        history = []
-        steps = iter_training(config, Path(tmp) / "out")
-        for info in steps:
-            last = info
-            if info.scores is not None:
-                history.append({"step": info.step, "seconds": round(info.seconds, 1), "score": info.score, **{k: v for k, v in info.scores.items() if k in SCORE_KEYS}})
-                shown = "  ".join(f"{k} {info.scores[k]:.4f}" for k in SCORE_KEYS if info.scores.get(k) is not None)
-                print(f"step {info.step:>6}  {info.seconds:7.1f}s  words {info.words:>8}  score {info.score:.4f}  {shown}", flush=True)
-            if time.perf_counter() - start >= args.seconds:
-                break
-        steps.close()  # ends training the way an interrupt does: model-best and model-last are written
-        train_seconds = time.perf_counter() - start
-        nlp = nbnlp.load(Path(tmp) / "out" / "model-best")
-
+    run = train_for(build_config(data, args), args.seconds, describe=lambda i: {k: i.scores[k] for k in SCORE_KEYS if i.scores.get(k) is not None})
+    nlp = run.nlp
     results = {}
     for split in ("dev", "test"):
-        examples = gold_examples(nlp, data / f"{split}.conllu")
-        scores = nlp.evaluate(examples)
-        keys = ("tag_acc", "pos_acc", "token_acc", "dep_uas", "dep_las", "sents_p", "sents_r", "sents_f", "speed", "dep_las_per_type")
-        results[split] = {k: scores[k] for k in keys if k in scores}
+        scores = nlp.evaluate(gold_examples(nlp, data / f"{split}.conllu"))
+        results[split] = {k: scores[k] for k in REPORT_KEYS if k in scores}
     texts = [d.user_data.get("text") or d.text for d in nbnlp.load_docs(data / "test.conllu")]
-    start = time.perf_counter()
-    n_words = sum(len(doc) for doc in nlp.pipe(texts))
-    infer_seconds = time.perf_counter() - start
     figures = {
-        "pipeline": nlp.pipe_names,
-        "train_seconds": round(train_seconds, 1),
-        "train_steps": last.step if last else 0,
-        "train_words": last.words if last else 0,
-        "train_words_per_sec": round((last.words if last else 0) / train_seconds),
+        **run.figures(),
         "dev": results["dev"],
         "test": results["test"],
-        "inference_words_per_sec": round(n_words / infer_seconds),
-        "peak_memory_mib": round(peak_memory_mib(), 1),
-        "history": history,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "inference_words_per_sec": words_per_second(nlp, texts),
+        "peak_memory_mib": peak_memory_mib(),
+        "history": run.history,
+        "machine": machine(),
     }
     summary = {k: v for k, v in figures.items() if k != "history"}
-    summary["dev"] = {k: v for k, v in figures["dev"].items() if k != "dep_las_per_type"}
-    summary["test"] = {k: v for k, v in figures["test"].items() if k != "dep_las_per_type"}
+    for split in ("dev", "test"):
+        summary[split] = {k: v for k, v in figures[split].items() if k != "dep_las_per_type"}
     print(json.dumps(summary, indent=2))
     if args.output:
         Path(args.output).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf8")

@@ -1,80 +1,46 @@
-"""NER benchmark on UniversalNER English-EWT: entity P/R/F, training and inference speed, peak memory (JSON).
+"""NER benchmark on UniversalNER English-EWT: train on dev.iob2, score on test.iob2 (JSON).
 
-UNER's train split is not available here, so tok2vec + ner train on dev.iob2 (2,001 sentences,
-966 entities) for a wall-clock budget and are evaluated on test.iob2 with gold tokenization.
-The test set is also scored during training to show the trend, but nothing is selected on it:
-the final figures are those of model-last (the weights when the budget ran out).
+Trains the config `nbnlp init-config --pipeline ner` writes for a wall-clock budget (default 223 s,
+what spaCy used), then scores **model-last** on test with gold tokenization (test is only watched
+during training, never used to pick a model) and times `nlp.pipe` over the test docs.
 
-Usage: python benchmarks/uner.py [--seconds 223] [--output results.json]
-Reference (spaCy 3.8, same data and budget): ents_p 59.36, ents_r 34.10, ents_f 43.32 on test.
+Usage: python benchmarks/uner.py [--seconds 223] [--entity-weight 3] [--hidden-width 128]
+       [--window-size 0] [--dropout 0.1] [--output results.json]
+Reference (spaCy 3.8 efficiency CPU config, 223 s): test ents_f 43.32 (P 59.36, R 34.10;
+LOC 60.3, ORG 33.3, PER 35.8).
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import resource
-import tempfile
-import time
 from pathlib import Path
 
-import nbnlp
+from _common import gold_examples, machine, peak_memory_mib, train_for, words_per_second
 from nbnlp.core.config import load_config
-from nbnlp.core.example import Example
 from nbnlp.core.init_config import init_config
-from nbnlp.core.training import iter_training
 
 REPO = Path(__file__).resolve().parents[1]
 SCORE_KEYS = ("ents_p", "ents_r", "ents_f")
+SETTINGS = ("entity_weight", "hidden_width", "window_size", "dropout")
 
 
-def ner_block(width: int, entity_weight: float, hidden_width: int, window_size: int) -> dict:
-    """The `[components.ner]` block (what init-config writes for ner), listening to the shared tok2vec."""
-    return {
-        "factory": "ner",
-        "entity_weight": entity_weight,
-        "model": {
-            "@architectures": "nbnlp.EntityTagger.v1",
-            "hidden_width": hidden_width,
-            "window_size": window_size,
-            "maxout_pieces": 2,
-            "nO": None,
-            "tok2vec": {"@architectures": "nbnlp.Tok2VecListener.v1", "width": width, "upstream": "tok2vec"},
-        },
-    }
-
-
-def build_config(train: Path, dev: Path, args: argparse.Namespace):
-    # init-config's tok2vec and training sections; the ner block is set here so the settings can vary.
-    config = load_config(init_config(pipeline=["tagger"], train_path=str(train), dev_path=str(dev)), interpolate=False)
-    del config["components"]["tagger"]
-    width = config["components"]["tok2vec"]["model"]["encode"]["width"]
-    config["components"]["ner"] = ner_block(width, args.entity_weight, args.hidden_width, args.window_size)
-    config["nlp"]["pipeline"] = ["tok2vec", "ner"]
-    config["training"]["score_weights"] = {"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None}
-    config["training"]["max_steps"] = args.max_steps
-    config["training"]["eval_frequency"] = args.eval_frequency
-    config["training"]["patience"] = 0
-    config["training"]["dropout"] = args.dropout
-    config["corpora"]["train"]["gold_preproc"] = True
-    config["corpora"]["dev"]["gold_preproc"] = True
+def build_config(data: Path, args: argparse.Namespace):
+    text = init_config(pipeline=["ner"], train_path=str(data / "dev.iob2"), dev_path=str(data / "test.iob2"))
+    config = load_config(text, interpolate=False)
+    ner = config["components"]["ner"]
+    ner["entity_weight"] = args.entity_weight
+    ner["model"].update({"hidden_width": args.hidden_width, "window_size": args.window_size})
+    config["training"].update(
+        {"max_steps": args.max_steps, "eval_frequency": args.eval_frequency, "patience": 0, "dropout": args.dropout}
+    )
+    for split in ("train", "dev"):
+        config["corpora"][split]["gold_preproc"] = True
     return config
-
-
-def peak_memory_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def gold_examples(nlp, path: Path) -> list[Example]:
-    refs = list(nbnlp.load_docs(path, vocab=nlp.vocab))
-    return [Example(nbnlp.Doc.from_orths(nlp.vocab, r.arrays["ORTH"], r.arrays["SPACY"]), r) for r in refs]
 
 
 def rounded(scores: dict) -> dict:
     out = {k: round(scores[k], 4) if scores.get(k) is not None else None for k in SCORE_KEYS}
-    per_type = scores.get("ents_per_type") or {}
-    out["ents_per_type"] = {label: {k: round(v, 4) for k, v in prf.items()} for label, prf in per_type.items()}
+    out["ents_per_type"] = {label: {m: round(v, 4) for m, v in prf.items()} for label, prf in (scores.get("ents_per_type") or {}).items()}
     return out
 
 
@@ -91,43 +57,17 @@ def main() -> None:
     parser.add_argument("--output", default=None, help="write the JSON figures here")
     args = parser.parse_args()
     data = Path(args.data)
-    config = build_config(data / "dev.iob2", data / "test.iob2", args)
-
-    with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        last = None
-        history = []
-        steps = iter_training(config, Path(tmp) / "out")
-        for info in steps:
-            last = info
-            if info.scores is not None:
-                history.append({"step": info.step, "epoch": info.epoch, "seconds": round(info.seconds, 1), **{k: info.scores.get(k) for k in SCORE_KEYS}})
-                print(f"step {info.step:>6}  epoch {info.epoch:>3}  {info.seconds:7.1f}s  ents_f {info.scores.get('ents_f') or 0:.4f}", flush=True)
-            if time.perf_counter() - start >= args.seconds:
-                break
-        steps.close()  # ends training the way an interrupt does: model-last is written
-        train_seconds = time.perf_counter() - start
-        nlp = nbnlp.load(Path(tmp) / "out" / "model-last")
-
+    run = train_for(build_config(data, args), args.seconds, keep="model-last", describe=lambda i: {"ents_f": i.scores.get("ents_f") or 0.0})
+    nlp = run.nlp
     examples = gold_examples(nlp, data / "test.iob2")
-    test = rounded(nlp.evaluate(examples))
-    docs = [nbnlp.Doc.from_orths(nlp.vocab, eg.reference.arrays["ORTH"], eg.reference.arrays["SPACY"]) for eg in examples]
-    start = time.perf_counter()
-    n_words = sum(len(doc) for doc in nlp.pipe(docs))
-    infer_seconds = time.perf_counter() - start
     figures = {
-        "pipeline": nlp.pipe_names,
-        "settings": {k: getattr(args, k) for k in ("entity_weight", "hidden_width", "window_size", "dropout")},
-        "train_seconds": round(train_seconds, 1),
-        "train_steps": last.step if last else 0,
-        "train_epochs": (last.epoch + 1) if last else 0,
-        "train_words": last.words if last else 0,
-        "train_words_per_sec": round((last.words if last else 0) / train_seconds),
-        "test": test,
-        "inference_words_per_sec": round(n_words / infer_seconds),
-        "peak_memory_mib": round(peak_memory_mib(), 1),
-        "history": history,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        **run.figures(),
+        "settings": {k: getattr(args, k) for k in SETTINGS},
+        "test": rounded(nlp.evaluate(examples)),
+        "inference_words_per_sec": words_per_second(nlp, [eg.predicted for eg in examples]),
+        "peak_memory_mib": peak_memory_mib(),
+        "history": run.history,
+        "machine": machine(),
     }
     print(json.dumps({k: v for k, v in figures.items() if k != "history"}, indent=2))
     if args.output:
