@@ -43,7 +43,6 @@ class TinyTagger(TrainableComponent):
     """Predicts TAG per token; enough to exercise the loop without the real tagger."""
 
     def __init__(self, nlp: Any, name: str) -> None:
-        self.labels: list[str] = []
         model = chain(_orth_ids(), with_array(chain(HashEmbed(16, 500), Softmax())))
         super().__init__(nlp, name, model)
 
@@ -51,7 +50,7 @@ class TinyTagger(TrainableComponent):
         labels = set()
         for eg in get_examples():
             labels.update(t for t in eg.get_aligned("TAG", as_string=True) if t)
-        self.labels = sorted(labels)
+        self._set_labels(sorted(labels))
         self.prepare_model_for_load()
         self.model.initialize()
 
@@ -64,7 +63,7 @@ class TinyTagger(TrainableComponent):
         return {"labels": self.labels}
 
     def set_cfg(self, cfg: dict) -> None:
-        self.labels = list(cfg["labels"])
+        self._set_labels(cfg["labels"])
 
     def predict(self, docs: list) -> list:
         return self.model.predict(docs)
