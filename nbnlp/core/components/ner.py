@@ -167,17 +167,6 @@ class EntityRecognizer(TrainableComponent):
     def score(self, examples: Sequence[Example], **kwargs: Any) -> Dict[str, Any]:
         return score_ents(examples)
 
-    # ----- serialisation ------------------------------------------------------------------
-    def get_cfg(self) -> Dict[str, Any]:
-        return {"labels": list(self._labels)}
-
-    def set_cfg(self, cfg: Dict[str, Any]) -> None:
-        self._set_labels(cfg.get("labels", []))
-
-    def prepare_model_for_load(self) -> None:
-        if self._labels:
-            self._set_nO()
-
 
 @factory(
     "ner",

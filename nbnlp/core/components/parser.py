@@ -21,7 +21,7 @@ from ..doc import Doc
 from ..example import Example
 from ..models.listener import listener_placeholders
 from ..models.parser import ParserGradients, ParserInput, ParserScores
-from ..pipeline.component import TrainableComponent
+from ..pipeline.component import TrainableComponent, label_indices
 from ..pipeline.factory import factory
 from ..scores.parser import score_parse
 
@@ -192,13 +192,7 @@ class DependencyParser(TrainableComponent):
         return numpy.concatenate(all_heads), numpy.concatenate(all_labels)
 
     def _label_index(self, ids: numpy.ndarray, vocab: Any) -> numpy.ndarray:
-        label_ids = self._label_ids(vocab)
-        if not len(label_ids):
-            return numpy.full(ids.shape, -1, dtype=numpy.int64)
-        order = numpy.argsort(label_ids)
-        sorted_ids = label_ids[order]
-        pos = numpy.minimum(numpy.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
-        return numpy.where(sorted_ids[pos] == ids, order[pos], -1)
+        return label_indices(ids, self._label_ids(vocab))
 
     def update(
         self,
@@ -271,15 +265,11 @@ class DependencyParser(TrainableComponent):
 
     # ----- serialisation ------------------------------------------------------------------
     def get_cfg(self) -> Dict[str, Any]:
-        return {"labels": list(self._labels), "root_label": self.root_label}
+        return {**super().get_cfg(), "root_label": self.root_label}
 
     def set_cfg(self, cfg: Dict[str, Any]) -> None:
         super()._set_labels(cfg.get("labels", []))
         self.root_label = cfg.get("root_label")
-
-    def prepare_model_for_load(self) -> None:
-        if self._labels:
-            self._set_nO()
 
 
 @factory(

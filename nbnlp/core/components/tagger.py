@@ -13,7 +13,7 @@ from ..doc import Doc
 from ..example import Example
 from ..models.listener import listener_placeholders
 from ..models.tagger import OUTPUT_LAYER
-from ..pipeline.component import TrainableComponent
+from ..pipeline.component import TrainableComponent, label_indices
 from ..pipeline.factory import factory
 from ..scorer import score_token_attr
 
@@ -133,30 +133,18 @@ class Tagger(TrainableComponent):
         return loss, ops.unflatten(d_guesses, ops.asarray1i([len(s) for s in scores]))
 
     def _gold_indices(self, truths: numpy.ndarray, vocab: Any) -> numpy.ndarray:
-        """String ids -> label indices; -1 where missing or not a known label (new data may have new tags)."""
-        if not len(self._labels):
-            return numpy.full(truths.shape, -1, dtype=numpy.int64)
-        label_ids = self._ids_in(vocab)
-        order = numpy.argsort(label_ids)
-        sorted_ids = label_ids[order]
-        pos = numpy.minimum(numpy.searchsorted(sorted_ids, truths), len(sorted_ids) - 1)
-        return numpy.where(sorted_ids[pos] == truths, order[pos], -1)
+        return label_indices(truths, self._ids_in(vocab))
 
     def score(self, examples: Sequence[Example], **kwargs: Any) -> Dict[str, Any]:
         return score_token_attr(examples, self.column, name=self.score_key)
 
     # ----- serialisation ------------------------------------------------------------------
     def get_cfg(self) -> Dict[str, Any]:
-        return {"labels": list(self._labels), "label_attr": self.label_attr}
+        return {**super().get_cfg(), "label_attr": self.label_attr}
 
     def set_cfg(self, cfg: Dict[str, Any]) -> None:
-        if "label_attr" in cfg:
-            self.label_attr = cfg["label_attr"]
-        self._set_labels(cfg.get("labels", []))
-
-    def prepare_model_for_load(self) -> None:
-        if self._labels:
-            self._set_nO()
+        self.label_attr = cfg.get("label_attr", self.label_attr)
+        super().set_cfg(cfg)
 
 
 @factory(

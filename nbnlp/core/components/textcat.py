@@ -19,7 +19,6 @@ from thinc.types import Floats2d
 from ..doc import Doc
 from ..example import Example
 from ..models.listener import listener_placeholders
-from ..models.textcat import TextCatBOW  # noqa: F401  (registers the nbnlp.TextCat* architectures)
 from ..pipeline.component import TrainableComponent
 from ..pipeline.factory import factory
 from ..scores.textcat import score_cats
@@ -164,17 +163,6 @@ class TextCategorizer(TrainableComponent):
             examples, self._labels, multi_label=not self.exclusive, threshold=self.threshold,
             absent_as_negative=self.absent_as_negative,
         )
-
-    # ----- serialisation ------------------------------------------------------------------
-    def get_cfg(self) -> Dict[str, Any]:
-        return {"labels": list(self._labels)}
-
-    def set_cfg(self, cfg: Dict[str, Any]) -> None:
-        self._set_labels(cfg.get("labels", []))
-
-    def prepare_model_for_load(self) -> None:
-        if self._labels:
-            self._set_nO()
 
 
 class MultiLabelTextCategorizer(TextCategorizer):

@@ -11,12 +11,23 @@ import abc
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+import numpy as np
 import srsly
 from thinc.api import Model, Optimizer, set_dropout_rate
 from ..util import minibatch
 
 from ..doc import Doc
 from ..example import Example
+
+
+def label_indices(ids: np.ndarray, label_ids: np.ndarray) -> np.ndarray:
+    """String ids -> index of that label in `label_ids`; -1 where missing or not a label (new data may have new ones)."""
+    if not len(label_ids):
+        return np.full(ids.shape, -1, dtype=np.int64)
+    order = np.argsort(label_ids)
+    sorted_ids = label_ids[order]
+    pos = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    return np.where(sorted_ids[pos] == ids, order[pos], -1)
 
 
 class Component:
@@ -91,6 +102,15 @@ class TrainableComponent(Component, abc.ABC):
     def _set_labels(self, labels: Sequence[str]) -> None:
         self._labels = list(labels)
 
+    def _set_nO(self) -> None:
+        """Size the output layer from the labels (components with labels override this)."""
+
+    def get_cfg(self) -> dict[str, Any]:
+        return {"labels": list(self._labels)}
+
+    def set_cfg(self, cfg: dict[str, Any]) -> None:
+        self._set_labels(cfg.get("labels", []))
+
     def _set_output_width(self, layer: Model, n: int) -> None:
         """Give `layer` n outputs (one per label); an initialised layer of another size is an error."""
         if layer.has_dim("nO") and layer.get_dim("nO") != n:
@@ -163,4 +183,6 @@ class TrainableComponent(Component, abc.ABC):
         return self
 
     def prepare_model_for_load(self) -> None:
-        """Set the dimensions learned from data (e.g. the number of labels) before weights are loaded."""
+        """Set the dimensions learned from data (the number of labels) before weights are loaded."""
+        if self._labels:
+            self._set_nO()
