@@ -19,6 +19,15 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0+unknown"
 
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """`%load_ext nbnlp` registers the notebook magics (IPython is imported only then)."""
+    from .magics import load_ipython_extension as register
+
+    register(ipython)
+
+
 __all__ = [
     "Alignment", "CorpusError", "CorpusWarning", "Doc", "Example", "Span", "StringStore", "Token", "Vocab",
     "load_docs", "save_docs", "__version__", "ConfigError", "load_config", "Language", "blank", "load",

@@ -1,0 +1,461 @@
+"""IPython magics (`%load_ext nbnlp`): parse the line, call one function of `nbnlp.core`, display a view.
+
+Every user mistake (a bad config, a missing file, an unknown variable, a bad argument) becomes an
+IPython `UsageError`, which the notebook shows as one short red message instead of a traceback;
+nothing here calls `sys.exit`. `%nlp_train?` and friends show the argument help.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.display import HTML, Markdown, display
+from IPython.utils.process import arg_split
+
+from .core.config import ConfigError, parse_overrides
+from .core.corpus.errors import CorpusError
+from .gpu.device import DeviceError
+
+USER_ERRORS = (ConfigError, CorpusError, DeviceError, FileNotFoundError, NotADirectoryError, ValueError)
+DEFAULT_CONFIG_NAME = "config"
+DEFAULT_RESULT_NAME = "train_result"
+
+
+def _parse(func: Callable[..., Any], line: str, *, overrides: bool = False) -> tuple[argparse.Namespace, dict[str, Any]]:
+    """The magic's arguments; with `overrides`, the `--section.key value` pairs (anywhere in the line) as a dict."""
+    argv = arg_split(line)
+    options, pairs = _split_overrides(argv) if overrides else (argv, [])
+    args = func.parser.parse_args(options)  # built by @magic_arguments; its errors raise UsageError
+    try:
+        return args, parse_overrides(pairs) if pairs else {}
+    except ConfigError as err:
+        raise UsageError(str(err)) from None
+
+
+def _split_overrides(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Separate `--section.key value` / `--section.key=value` pairs (a dot in the option name) from the rest."""
+    options: list[str] = []
+    pairs: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token.startswith("--") and "." in token[2:].split("=", 1)[0]:
+            pairs.append(token)
+            if "=" not in token and i + 1 < len(argv) and not argv[i + 1].startswith("--"):
+                pairs.append(argv[i + 1])
+                i += 1
+        else:
+            options.append(token)
+        i += 1
+    return options, pairs
+
+
+def _user_error(err: BaseException) -> UsageError:
+    text = str(err).strip() or type(err).__name__
+    if isinstance(err, FileNotFoundError) and getattr(err, "filename", None) and str(err.filename) not in text:
+        text = f"{text}: {err.filename}"
+    return UsageError(text)
+
+
+def _view_kind(shell: Any, requested: str) -> str:
+    """"html" in notebooks (and any non-terminal shell), "console" in terminal IPython."""
+    if requested != "auto":
+        return requested
+    return "console" if type(shell).__name__ == "TerminalInteractiveShell" else "html"
+
+
+@magics_class
+class NlpMagics(Magics):
+    """`%%nlp_config`, `%nlp_train`, `%nlp_evaluate`, `%nlp_inspect` and the toolbox commands."""
+
+    # ----- namespace helpers -------------------------------------------------------------------------
+    @property
+    def ns(self) -> dict[str, Any]:
+        return self.shell.user_ns
+
+    def _config_source(self, ref: Optional[str]) -> tuple[Any, str]:
+        """A config from a variable (Config, dict or config text), `demo`, or a file; plus a short name for it."""
+        from thinc.api import Config
+
+        from .core.init_config import demo_config
+
+        ref = ref or DEFAULT_CONFIG_NAME
+        if ref in self.ns:
+            value = self.ns[ref]
+            if isinstance(value, (Config, dict)):
+                return Config(value), ref
+            if isinstance(value, (str, Path)):
+                return value, ref
+            raise UsageError(f"{ref!r} is a {type(value).__name__}, not a config (run a %%nlp_config cell or give a config file)")
+        if ref == "demo":
+            return demo_config(), "demo"
+        if Path(ref).is_file():
+            return ref, Path(ref).stem
+        hint = " (run a %%nlp_config cell first)" if ref == DEFAULT_CONFIG_NAME else ""
+        raise UsageError(f"no config variable or file named {ref!r}{hint}")
+
+    def _pipeline(self, ref: str) -> Any:
+        """A Language from a variable (Language, TrainResult, EvaluationResult's source) or a model path/package."""
+        from .core.language import Language, load
+        from .core.training.train import TrainResult
+
+        if ref in self.ns:
+            value = self.ns[ref]
+            if isinstance(value, Language):
+                return value
+            if isinstance(value, TrainResult):
+                return value.nlp
+            if isinstance(value, (str, Path)):
+                ref = str(value)
+            else:
+                raise UsageError(f"{ref!r} is a {type(value).__name__}, not a pipeline (a Language, a training result or a model path)")
+        try:
+            return load(ref)
+        except USER_ERRORS as err:
+            raise UsageError(f"no pipeline variable, folder or installed package named {ref!r} ({err})") from None
+
+    def _path(self, ref: str) -> str:
+        """A data path given literally or through a variable holding a path."""
+        value = self.ns.get(ref) if ref.isidentifier() else None
+        return str(value) if isinstance(value, (str, Path)) else ref
+
+    # ----- %%nlp_config ------------------------------------------------------------------------------
+    @magic_arguments()
+    @argument("name", nargs="?", default=DEFAULT_CONFIG_NAME, help="variable to store the config in (default: config)")
+    @argument("--no-form", action="store_true", help="show the config without the override form")
+    @cell_magic
+    def nlp_config(self, line: str, cell: str) -> None:
+        """Parse, fill and validate the cell body as a training config and store it as NAME.
+
+        The body uses thinc's config syntax (`${section.key}` references; IPython's `$var` is not
+        expanded). Unset corpus paths are fine: give them when training (`--paths.train ...`).
+        """
+        from .core.training.check import check_config
+
+        args, _ = _parse(self.nlp_config, line)
+        if not args.name.isidentifier():
+            raise UsageError(f"{args.name!r} is not a valid variable name")
+        try:
+            checked = check_config(cell)
+        except USER_ERRORS as err:
+            raise _user_error(err) from None
+        if checked.problems:
+            raise UsageError(str(ConfigError(checked.problems)))
+        self.ns[args.name] = checked.config
+        display(HTML(_config_header(args.name, checked)))
+        if args.no_form:
+            return
+        self._show_form(args.name, checked.config)
+
+    def _show_form(self, name: str, config: Any) -> None:
+        try:
+            from .widgets.config_form import ConfigForm
+        except ImportError:
+            return
+
+        def on_change(new_config: Any, overrides: dict[str, Any]) -> None:
+            self.ns[name] = new_config
+
+        def on_train(new_config: Any) -> None:
+            self.ns[name] = new_config
+            try:
+                self.run_training(new_config, name, output=f"training/{name}")
+            except UsageError as err:
+                display(HTML(f'<pre style="color:#dc2626">UsageError: {html.escape(str(err))}</pre>'))
+
+        form = ConfigForm(config, on_change=on_change, on_train=on_train)
+        display(form.widget)
+
+    # ----- %nlp_train --------------------------------------------------------------------------------
+    @magic_arguments()
+    @argument("config", nargs="?", default=DEFAULT_CONFIG_NAME, help="config variable, config file, or 'demo' (default: config)")
+    @argument("--output", "-o", default=None, help="folder for model-best and model-last (default: training/<config name>)")
+    @argument("--gpu-id", "-g", type=int, default=None, help="GPU id (-1 = CPU; default: [system] gpu_id)")
+    @argument("--code", "-c", default=None, help="Python file that registers custom functions, imported first")
+    @argument("--as", dest="result_name", default=DEFAULT_RESULT_NAME, help="variable for the result (default: train_result)")
+    @argument("--view", default="auto", choices=["auto", "html", "console"], help="live view: HTML (notebooks) or console")
+    @line_magic
+    def nlp_train(self, line: str) -> Any:
+        """Train a pipeline with a live view; `--section.key value` pairs after the options override the config.
+
+        Interrupt the kernel to stop: model-best and model-last are saved and the result holds the best
+        pipeline so far. The result (`.nlp`, `.best_score`, `.history`, `.model_best`, `.model_last`) is
+        stored in the variable named by --as.
+        """
+        from .core.util import import_code
+
+        args, overrides = _parse(self.nlp_train, line, overrides=True)
+        if not args.result_name.isidentifier():
+            raise UsageError(f"--as {args.result_name!r} is not a valid variable name")
+        try:
+            import_code(args.code)
+        except USER_ERRORS as err:
+            raise _user_error(err) from None
+        source, name = self._config_source(args.config)
+        output = args.output if args.output is not None else f"training/{name}"
+        return self.run_training(source, args.result_name, output=output, overrides=overrides, gpu_id=args.gpu_id, view=args.view)
+
+    def run_training(
+        self, config: Any, result_name: str = DEFAULT_RESULT_NAME, *, output: Optional[str] = None,
+        overrides: Optional[dict[str, Any]] = None, gpu_id: Optional[int] = None, view: str = "auto",
+    ) -> Any:
+        """Train `config` in this kernel with a live view; bind and return the TrainResult."""
+        from .core.training import iter_training
+        from .widgets.training_view import FINISHED, INTERRUPTED, ConsoleTrainingView, HTMLTrainingView, TrainingProgress
+
+        try:  # selecting the device, building and initialising happen here, in this same call
+            run = iter_training(config, output, overrides=overrides, use_gpu=gpu_id)
+        except USER_ERRORS as err:
+            raise _user_error(err) from None
+        progress = TrainingProgress.for_run(run)
+        live = HTMLTrainingView(progress) if _view_kind(self.shell, view) == "html" else ConsoleTrainingView(progress)
+        live.start()
+        status = INTERRUPTED
+        try:
+            for info in run:
+                live.update(info)
+            status = FINISHED
+        except KeyboardInterrupt:
+            run.close()  # saves model-last (no-op when the loop itself was interrupted and saved already)
+        except USER_ERRORS as err:
+            live.finish("Failed", str(err).splitlines()[0])
+            raise _user_error(err) from None
+        result = run.result
+        assert result is not None
+        message = "" if status == FINISHED else "stopped cleanly; the result holds the best pipeline so far"
+        if status == FINISHED and result.stop_reason:
+            message = f"stopped by {result.stop_reason}"
+        live.finish(status, message, _saved_lines(result, result_name))
+        self.ns[result_name] = result
+        return result
+
+    # ----- evaluation and inspection -------------------------------------------------------------
+    @magic_arguments()
+    @argument("nlp", help="pipeline variable (Language or training result) or model path")
+    @argument("data", help="annotated corpus (any format nbnlp.load_docs reads)")
+    @argument("--gold-preproc", "-G", action="store_true", help="use the corpus' own tokens")
+    @argument("--gpu-id", "-g", type=int, default=None, help="GPU id (-1 = CPU)")
+    @argument("--as", dest="result_name", default="eval_result", help="variable for the result (default: eval_result)")
+    @line_magic
+    def nlp_evaluate(self, line: str) -> None:
+        """Score a pipeline on annotated data: overall scores, per-label tables and confusion matrices."""
+        from .widgets.evaluation import EvaluationView
+
+        args, _ = _parse(self.nlp_evaluate, line)
+        result = self._evaluate(args.nlp, args.data, args.gold_preproc, args.gpu_id)
+        self.ns[args.result_name] = result
+        display(EvaluationView(result))
+
+    @magic_arguments()
+    @argument("nlp", help="pipeline variable or model path, or an evaluation result variable (then DATA is not needed)")
+    @argument("data", nargs="?", default=None, help="annotated corpus (any format nbnlp.load_docs reads)")
+    @argument("--errors-only", "-e", action="store_true", help="start with only the examples that have errors")
+    @argument("--gold-preproc", "-G", action="store_true", help="use the corpus' own tokens")
+    @line_magic
+    def nlp_inspect(self, line: str) -> None:
+        """Browse gold vs predicted annotations example by example, errors marked."""
+        from .core.evaluate import EvaluationResult
+        from .widgets.inspector import ExampleInspector
+
+        args, _ = _parse(self.nlp_inspect, line)
+        value = self.ns.get(args.nlp)
+        if isinstance(value, EvaluationResult) and args.data is None:
+            result = value
+        else:
+            if args.data is None:
+                raise UsageError("DATA is needed unless NLP is an evaluation result (from %nlp_evaluate)")
+            result = self._evaluate(args.nlp, args.data, args.gold_preproc, None)
+        display(ExampleInspector(result.examples, errors_only=args.errors_only))
+
+    def _evaluate(self, nlp_ref: str, data: str, gold_preproc: bool, gpu_id: Optional[int]) -> Any:
+        from .core.evaluate import evaluate
+
+        nlp = self._pipeline(nlp_ref)
+        try:
+            return evaluate(nlp, self._path(data), gold_preproc=gold_preproc, gpu_id=gpu_id)
+        except USER_ERRORS as err:
+            raise _user_error(err) from None
+
+    # ----- toolbox ----------------------------------------------------------------------------------
+    @magic_arguments()
+    @argument("input", help="input file or folder")
+    @argument("output_dir", help="folder for the converted files")
+    @argument("--converter", "-c", default="auto", help="auto|conllu|uner|iob|ner|jsonl (default: auto)")
+    @argument("--n-sents", "-n", type=int, default=1, help="sentences grouped into one doc (default: 1)")
+    @argument("--file-type", "-t", default="nbnlp", choices=["nbnlp", "jsonl"], help="output type")
+    @argument("--lang", "-l", default="en", help="language of the tokenizer for raw text (default: en)")
+    @line_magic
+    def nlp_convert(self, line: str) -> list:
+        """Convert CoNLL-U / IOB / CoNLL NER / UNER / JSONL data to .nbnlp or JSONL; returns the converted files."""
+        from .core.corpus.convert import convert
+
+        args, _ = _parse(self.nlp_convert, line)
+        try:
+            results = convert(self._path(args.input), args.output_dir, converter=args.converter, n_sents=args.n_sents, file_type=args.file_type, lang=args.lang)
+        except USER_ERRORS as err:
+            raise _user_error(err) from None
+        for r in results:
+            print(f"{r.source} ({r.format}) -> {r.output}: {r.n_docs} docs, {r.n_sents} sentences, {r.n_words} words")
+        return results
+
+    @magic_arguments()
+    @argument("name", nargs="?", default=DEFAULT_CONFIG_NAME, help="variable to store the config in (default: config)")
+    @argument("--pipeline", "-p", default="tagger", help="comma-separated components (default: tagger)")
+    @argument("--lang", "-l", default="en", help="language (default: en)")
+    @argument("--optimize", "-o", default="efficiency", choices=["efficiency", "accuracy"], help="smaller/faster or larger/more accurate")
+    @argument("--gpu", "-G", action="store_true", help="settings for training on a GPU")
+    @argument("--output", default=None, help="also write the config to this file")
+    @line_magic
+    def nlp_init_config(self, line: str) -> None:
+        """Generate a complete, commented training config and store it as NAME (and optionally write it)."""
+        from .core.init_config import init_config
+        from .core.training.check import check_config
+
+        args, _ = _parse(self.nlp_init_config, line)
+        try:
+            text = init_config(lang=args.lang, pipeline=args.pipeline.split(","), optimize=args.optimize, gpu=args.gpu)
+        except USER_ERRORS as err:
+            raise _user_error(err) from None
+        if args.output:
+            from .core.corpus.atomic import atomic_write
+
+            with atomic_write(args.output, "w", encoding="utf8") as f:
+                f.write(text)
+        checked = check_config(text)
+        self.ns[args.name] = checked.config
+        display(HTML(_config_header(args.name, checked)))
+
+    @magic_arguments()
+    @argument("config", nargs="?", default=DEFAULT_CONFIG_NAME, help="config variable or file (default: config)")
+    @argument("--verbose", "-V", action="store_true", help="more examples per check")
+    @argument("--code", "-c", default=None, help="Python file that registers custom functions, imported first")
+    @argument("--as", dest="result_name", default="debug_report", help="variable for the report (default: debug_report)")
+    @line_magic
+    def nlp_debug_data(self, line: str) -> None:
+        """Check a config's training and dev data before training; `--section.key value` overrides the config."""
+        from .core.debug_data import debug_data
+        from .core.util import import_code
+        from .widgets.debug_report import debug_report_html
+
+        args, overrides = _parse(self.nlp_debug_data, line, overrides=True)
+        source, _ = self._config_source(args.config)
+        try:
+            import_code(args.code)
+            report = debug_data(source, overrides=overrides, verbose=args.verbose)
+        except USER_ERRORS as err:
+            raise _user_error(err) from None
+        self.ns[args.result_name] = report
+        display(HTML(debug_report_html(report)))
+
+    @magic_arguments()
+    @argument("input", help="pipeline folder, or a training result variable (its model-best)")
+    @argument("output_dir", help="folder for the package folder")
+    @argument("--name", "-n", default=None, help="package name (default: meta name)")
+    @argument("--version", "-v", default=None, help="package version (default: meta version)")
+    @argument("--meta-path", "-m", default=None, help="JSON file whose keys override meta.json")
+    @argument("--build", "-b", default="wheel", choices=["wheel", "sdist", "none"], help="what to build (default: wheel)")
+    @argument("--force", "-f", action="store_true", help="overwrite an existing package folder")
+    @line_magic
+    def nlp_package(self, line: str) -> Path:
+        """Make an installable Python package (and wheel) from a trained pipeline; returns the package folder."""
+        from .core.package import package
+        from .core.training.train import TrainResult
+
+        args, _ = _parse(self.nlp_package, line)
+        source = self.ns.get(args.input)
+        if isinstance(source, TrainResult):
+            if source.model_best is None and source.model_last is None:
+                raise UsageError(f"{args.input!r} was trained without an output folder: nothing saved to package")
+            input_dir = str(source.model_best or source.model_last)
+        else:
+            input_dir = self._path(args.input)
+        try:
+            folder = package(input_dir, args.output_dir, name=args.name, version=args.version, meta_path=args.meta_path, build=args.build, force=args.force)
+        except USER_ERRORS as err:
+            raise _user_error(err) from None
+        built = sorted((folder / "dist").glob("*")) if (folder / "dist").exists() else []
+        print(f"Wrote package {folder}" + "".join(f"\nBuilt {b}" for b in built))
+        return folder
+
+    @magic_arguments()
+    @argument("model", nargs="?", default=None, help="pipeline variable, folder or installed package")
+    @argument("--markdown", "-md", action="store_true", help="markdown, to paste into an issue")
+    @line_magic
+    def nlp_info(self, line: str) -> None:
+        """Versions of nbnlp, Python, thinc, numpy, cupy and the GPU; installed pipelines; a pipeline's meta."""
+        from .core.info import format_info, info
+
+        args, _ = _parse(self.nlp_info, line)
+        model: Any = args.model
+        if model is not None and model in self.ns:
+            value = self.ns[model]
+            saved = getattr(value, "model_best", None) or getattr(value, "model_last", None)
+            model = str(saved) if saved is not None else (str(value) if isinstance(value, (str, Path)) else None)
+            if model is None:
+                raise UsageError(f"{args.model!r}: give a pipeline folder, package name or a training result saved to disk")
+        try:
+            data = info(model)
+        except USER_ERRORS as err:
+            raise _user_error(err) from None
+        text = format_info(data, markdown=True)
+        if args.markdown:
+            print(text)
+        else:
+            display(Markdown(text))
+
+    @magic_arguments()
+    @line_magic
+    def nlp_validate(self, line: str) -> list:
+        """Installed pipeline packages and whether each is compatible with this nbnlp version."""
+        from . import __version__
+        from .core.info import validate
+
+        _parse(self.nlp_validate, line)
+        results = validate()
+        if not results:
+            print(f"No nbnlp pipeline packages installed (nbnlp {__version__}).")
+        for r in results:
+            print(f"{r['name']:<30} {r['version'] or '-':<12} saved with nbnlp {r['nbnlp_version'] or '?':<10} {'OK' if r['compatible'] else 'INCOMPATIBLE'}")
+        return results
+
+
+def _config_header(name: str, checked: Any) -> str:
+    """The stored config's summary, with notes about settings still to give (e.g. corpus paths)."""
+    try:
+        from .widgets.config_view import config_summary_html
+
+        body = config_summary_html(checked.config)
+    except ImportError:
+        body = f"<pre>{html.escape(checked.config.to_str())}</pre>"
+    notes = "".join(
+        f'<li><code>{html.escape(n.loc)}</code>: {html.escape(n.message)} (give it when training: '
+        f'<code>--{html.escape(n.loc if n.loc.startswith("paths.") else n.loc)} PATH</code>)</li>'
+        for n in checked.notes
+    )
+    pipeline = ", ".join(checked.nlp.pipe_names) if checked.nlp is not None else ""
+    head = f'<div style="font-weight:600">Config stored as <code>{html.escape(name)}</code>' + (f" · pipeline: {html.escape(pipeline)}" if pipeline else "") + "</div>"
+    return f'<div class="nbnlp-config-cell">{head}' + (f'<ul style="color:#92400e;margin:2px 0">{notes}</ul>' if notes else "") + f"{body}</div>"
+
+
+def _saved_lines(result: Any, name: str) -> list[str]:
+    lines = []
+    if result.model_best is not None:
+        lines.append(f"model-best: {result.model_best} (score {result.best_score:.4f} at step {result.best_step})")
+    if result.model_last is not None:
+        lines.append(f"model-last: {result.model_last} (step {result.steps})")
+    lines.append(f"Result stored as {name}: {name}.nlp is the best pipeline, {name}.history holds {len(result.history)} evaluations")
+    return lines
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext nbnlp`: register the magics (loading again simply re-registers them)."""
+    ipython.register_magics(NlpMagics)
+
+
+def unload_ipython_extension(ipython: Any) -> None:  # pragma: no cover - nothing to undo beyond IPython's own
+    pass

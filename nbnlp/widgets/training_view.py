@@ -1,0 +1,280 @@
+"""The live training view: one progress core, a notebook front end (HTML) and a console front end (tqdm).
+
+`TrainingProgress` turns the training loop's StepInfos into what a person watches: the metrics
+table (the same columns as the console logger, from `TrainingTable`), steps and epochs, words per
+second, elapsed time and ETA, and the loss and score curves. `HTMLTrainingView` shows it as plain
+HTML with an embedded PNG, updated in place through an IPython display handle and throttled, so
+it needs no widget JavaScript (VS Code, nbconvert and saved notebooks show the last state) and
+never clears other output. `ConsoleTrainingView` prints the same rows under a tqdm bar.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import IO, Any, Optional, Sequence
+
+from ..core.training.loggers import TrainingTable
+from ..core.training.loop import StepInfo
+
+TRAINING, FINISHED, INTERRUPTED, FAILED = "Training", "Finished", "Interrupted", "Failed"
+_STATUS_COLOURS = {TRAINING: "#2563eb", FINISHED: "#059669", INTERRUPTED: "#d97706", FAILED: "#dc2626"}
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@dataclass
+class TrainingProgress:
+    """What the front ends show, updated from StepInfos; knows nothing about how it is displayed."""
+
+    table: TrainingTable
+    max_steps: int = 0
+    max_epochs: int = 0
+    eval_frequency: int = 200
+    status: str = TRAINING
+    last: Optional[StepInfo] = None
+    evaluations: list[StepInfo] = field(default_factory=list)
+    message: str = ""
+
+    @classmethod
+    def for_run(cls, run: Any) -> "TrainingProgress":
+        """Columns and limits for a `TrainingRun` (from `iter_training`)."""
+        settings = run.settings
+        return cls(
+            TrainingTable.for_pipeline(run.nlp, settings.score_weights),
+            max_steps=settings.max_steps, max_epochs=settings.max_epochs, eval_frequency=settings.eval_frequency,
+        )
+
+    def update(self, info: StepInfo) -> None:
+        self.last = info
+        if info.is_evaluation:
+            self.evaluations.append(info)
+
+    def finish(self, status: str, message: str = "") -> None:
+        self.status = status
+        self.message = message
+
+    @property
+    def step(self) -> int:
+        return self.last.step if self.last else 0
+
+    @property
+    def elapsed(self) -> float:
+        return self.last.seconds if self.last else 0.0
+
+    @property
+    def words_per_second(self) -> float:
+        return self.last.words / self.last.seconds if self.last and self.last.seconds > 0 else 0.0
+
+    @property
+    def fraction(self) -> Optional[float]:
+        """Share of max_steps done (None when training is bounded by epochs or patience only)."""
+        return min(1.0, self.step / self.max_steps) if self.max_steps else None
+
+    @property
+    def eta(self) -> Optional[float]:
+        if not self.max_steps or not self.step or self.status != TRAINING:
+            return None
+        return self.elapsed / self.step * max(0, self.max_steps - self.step)
+
+    @property
+    def best(self) -> Optional[StepInfo]:
+        scored = [e for e in self.evaluations if e.score is not None]
+        return max(scored, key=lambda e: (e.score, -e.step)) if scored else None
+
+    def progress_text(self) -> str:
+        parts = [f"step {self.step:,}" + (f"/{self.max_steps:,}" if self.max_steps else "")]
+        if self.last is not None:
+            parts.append(f"epoch {self.last.epoch + 1}" + (f"/{self.max_epochs}" if self.max_epochs else ""))
+            parts.append(f"{self.words_per_second:,.0f} words/s")
+        parts.append(f"{format_duration(self.elapsed)} elapsed")
+        if self.eta is not None:
+            parts.append(f"ETA {format_duration(self.eta)}")
+        best = self.best
+        if best is not None:
+            parts.append(f"best {best.score:.3f} at step {best.step:,}")
+        return " · ".join(parts)
+
+
+# ----- curves -------------------------------------------------------------------------------------
+def curves_png(progress: TrainingProgress, *, width: float = 9.0, height: float = 2.6, dpi: int = 80) -> Optional[bytes]:
+    """Loss per component and scores against steps, as PNG bytes (None before the first evaluation)."""
+    evaluations = progress.evaluations
+    if not evaluations:
+        return None
+    from matplotlib.figure import Figure  # no pyplot: no global figure state, nothing left open
+
+    steps = [e.step for e in evaluations]
+    figure = Figure(figsize=(width, height), dpi=dpi)
+    loss_ax, score_ax = figure.subplots(1, 2)
+    for name in progress.table.loss_names:
+        loss_ax.plot(steps, [e.losses.get(name, 0.0) for e in evaluations], marker=".", label=name)
+    loss_ax.set_title("loss (per evaluation interval)", fontsize=9)
+    loss_ax.set_xlabel("step", fontsize=8)
+    for name in progress.table.score_names:
+        values = [_as_float(e.scores.get(name) if e.scores else None) for e in evaluations]
+        if any(v is not None for v in values) and not name.endswith("speed"):
+            score_ax.plot(steps, [float("nan") if v is None else v for v in values], marker=".", label=name)
+    score_ax.plot(steps, [float("nan") if e.score is None else e.score for e in evaluations], marker="o", color="black", linewidth=2, label="SCORE")
+    best = progress.best
+    if best is not None:
+        score_ax.axvline(best.step, color="#059669", linestyle=":", linewidth=1)
+    score_ax.set_title("dev scores", fontsize=9)
+    score_ax.set_xlabel("step", fontsize=8)
+    for ax in (loss_ax, score_ax):
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, loc="best")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _as_float(value: Any) -> Optional[float]:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+# ----- HTML -----------------------------------------------------------------------------------------
+_TABLE_STYLE = "border-collapse:collapse;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px"
+_CELL = "padding:2px 8px;text-align:right;border-bottom:1px solid #e5e7eb"
+
+
+def metrics_table_html(progress: TrainingProgress) -> str:
+    """One row per evaluation under the console logger's headers; the best row highlighted."""
+    table = progress.table
+    best = progress.best
+    head = "".join(f'<th style="{_CELL};border-bottom:2px solid #9ca3af">{html.escape(h)}</th>' for h in table.headers())
+    rows = []
+    for info in progress.evaluations:
+        is_best = best is not None and info.step == best.step
+        css = "nbnlp-row nbnlp-best" if is_best else "nbnlp-row"
+        style = ' style="background:#d1fae5;font-weight:600"' if is_best else ""
+        cells = "".join(f'<td style="{_CELL}">{html.escape(c)}</td>' for c in table.row(info))
+        rows.append(f'<tr class="{css}" data-step="{info.step}"{style}>{cells}</tr>')
+    return (
+        '<div style="max-height:22em;overflow:auto;margin:4px 0">'
+        f'<table class="nbnlp-metrics" style="{_TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table></div>'
+    )
+
+
+def training_html(progress: TrainingProgress, curves: Optional[bytes] = None, saved: Sequence[str] = ()) -> str:
+    """The whole view as one self-contained HTML fragment (inline styles, no JavaScript)."""
+    colour = _STATUS_COLOURS.get(progress.status, "#374151")
+    status = html.escape(progress.status + (f": {progress.message}" if progress.message else ""))
+    fraction = progress.fraction
+    bar = ""
+    if fraction is not None:
+        bar = (
+            '<div class="nbnlp-progress" style="background:#e5e7eb;border-radius:3px;height:6px;width:100%;max-width:40em;margin:4px 0">'
+            f'<div style="background:{colour};width:{100 * fraction:.1f}%;height:6px;border-radius:3px"></div></div>'
+        )
+    image = ""
+    if curves:
+        data = base64.b64encode(curves).decode("ascii")
+        image = f'<img class="nbnlp-curves" alt="loss and score curves" style="max-width:100%" src="data:image/png;base64,{data}">'
+    saved_html = "".join(f'<div class="nbnlp-saved" style="font-size:12px;color:#4b5563">{html.escape(s)}</div>' for s in saved)
+    return (
+        '<div class="nbnlp-training" style="font-family:system-ui,-apple-system,\'Segoe UI\',sans-serif">'
+        f'<div class="nbnlp-status" data-status="{html.escape(progress.status.lower())}" style="font-weight:600;color:{colour}">{status}</div>'
+        f'<div class="nbnlp-progress-text" style="font-size:12px;color:#374151">{html.escape(progress.progress_text())}</div>'
+        f"{bar}{metrics_table_html(progress)}{image}{saved_html}</div>"
+    )
+
+
+class HTMLTrainingView:
+    """Shows the progress as HTML through one display handle, re-rendered at most every `min_interval` s.
+
+    Evaluations and the final state are always shown at once; the curves are redrawn only when a new
+    evaluation arrives (drawing costs tens of milliseconds).
+    """
+
+    def __init__(self, progress: TrainingProgress, *, min_interval: float = 0.3) -> None:
+        self.progress = progress
+        self.min_interval = min_interval
+        self._handle: Any = None
+        self._last_render = 0.0
+        self._curves: Optional[bytes] = None
+        self._curves_for = -1
+        self.saved: list[str] = []
+        self.renders = 0
+
+    def start(self) -> None:
+        from IPython.display import HTML, display
+
+        self._handle = display(HTML(self.html()), display_id=True)
+        self._last_render = time.monotonic()
+
+    def update(self, info: StepInfo) -> None:
+        self.progress.update(info)
+        now = time.monotonic()
+        if info.is_evaluation or now - self._last_render >= self.min_interval:
+            self.refresh()
+
+    def finish(self, status: str, message: str = "", saved: Sequence[str] = ()) -> None:
+        self.progress.finish(status, message)
+        self.saved = list(saved)
+        self.refresh()
+
+    def html(self) -> str:
+        n = len(self.progress.evaluations)
+        if n != self._curves_for:
+            self._curves = curves_png(self.progress)
+            self._curves_for = n
+        return training_html(self.progress, self._curves, self.saved)
+
+    def refresh(self) -> None:
+        from IPython.display import HTML
+
+        if self._handle is None:
+            self.start()
+            return
+        self._handle.update(HTML(self.html()))
+        self._last_render = time.monotonic()
+        self.renders += 1
+
+
+class ConsoleTrainingView:
+    """The same progress in a terminal: a tqdm bar over the steps and one table row per evaluation."""
+
+    def __init__(self, progress: TrainingProgress, *, file: Optional[IO[str]] = None, min_interval: float = 0.3) -> None:
+        self.progress = progress
+        self.file = file or sys.stderr
+        self.min_interval = min_interval
+        self._bar: Any = None
+        self.saved: list[str] = []
+
+    def start(self) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=self.progress.max_steps or None, unit="step", file=self.file, mininterval=self.min_interval, leave=False)
+        self._bar.write(self.progress.table.format_header(), file=self.file)
+
+    def update(self, info: StepInfo) -> None:
+        if self._bar is None:
+            self.start()
+        self.progress.update(info)
+        self._bar.update(info.step - self._bar.n)
+        self._bar.set_postfix_str(f"{self.progress.words_per_second:,.0f} words/s", refresh=False)
+        if info.is_evaluation:
+            self._bar.write(self.progress.table.format_row(info), file=self.file)
+
+    def finish(self, status: str, message: str = "", saved: Sequence[str] = ()) -> None:
+        self.progress.finish(status, message)
+        self.saved = list(saved)
+        if self._bar is not None:
+            self._bar.close()
+        self.file.write(f"{status}{': ' + message if message else ''}. {self.progress.progress_text()}\n")
+        for line in saved:
+            self.file.write(line + "\n")
+        self.file.flush()
