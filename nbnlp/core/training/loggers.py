@@ -37,7 +37,8 @@ class TrainingTable:
         frozen = set(training.get("frozen_components") or [])
         weights = resolve_score_weights(nlp, score_weights if score_weights is not None else training.get("score_weights"))
         losses = [name for name, c in nlp.pipeline if c.is_trainable and name not in frozen]
-        return cls(losses, list(weights))
+        shown = [name for name in weights if not name.endswith("_per_type")]  # tables of their own, not one cell
+        return cls(losses, shown)
 
     def headers(self) -> list[str]:
         return ["E", "#", *(f"LOSS {n.upper()}" for n in self.loss_names), *(s.upper() for s in self.score_names), "SCORE"]
