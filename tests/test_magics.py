@@ -311,3 +311,48 @@ def test_package_info_validate_magics(shell, trained, tmp_path):
     assert isinstance(listed, list)
     with pytest.raises(UsageError, match="unrecognized"):
         shell.run_line_magic("nlp_validate", "extra")
+
+
+# ----- %nlp_evaluate / %nlp_inspect -------------------------------------------------------------------------
+def test_evaluate_magic_shows_scores_and_binds_result(shell, trained):
+    result, _, out = trained
+    for ref in ("demo_run", str(out / "model-best")):
+        with capture_output() as cap:
+            shell.run_line_magic("nlp_evaluate", f"{ref} {DEV} --gold-preproc --as ev")
+        evaluation = shell.user_ns["ev"]
+        page = "".join(html_outputs(cap))
+        assert f"{100 * evaluation.scores['tag_acc']:.2f}" in page
+        assert 'class="nbnlp-per-label"' in page and "nbnlp-confusion" in page
+        assert 0.2 < evaluation.scores["tag_acc"] <= 1.0
+    from nbnlp.core.evaluate import evaluate
+
+    assert evaluation.scores["tag_acc"] == pytest.approx(evaluate(out / "model-best", DEV, gold_preproc=True).scores["tag_acc"])
+
+
+def test_evaluate_magic_errors(shell, trained):
+    with pytest.raises(UsageError, match="no pipeline variable, folder or installed package named 'nope'"):
+        shell.run_line_magic("nlp_evaluate", f"nope {DEV}")
+    with pytest.raises(UsageError, match="missing.conllu"):
+        shell.run_line_magic("nlp_evaluate", "demo_run missing.conllu")
+    shell.user_ns["number"] = 3
+    with pytest.raises(UsageError, match="not a pipeline"):
+        shell.run_line_magic("nlp_evaluate", f"number {DEV}")
+    with pytest.raises(UsageError, match="the following arguments are required"):
+        shell.run_line_magic("nlp_evaluate", "demo_run")
+
+
+def test_inspect_magic(shell, trained):
+    from nbnlp.widgets.inspector import ExampleInspector, count_errors
+
+    with capture_output() as cap:
+        shell.run_line_magic("nlp_inspect", f"demo_run {DEV} --errors-only")
+    assert cap.outputs, "the inspector displays something"
+    with capture_output():
+        shell.run_line_magic("nlp_evaluate", f"demo_run {DEV} --as ev2")
+    inspector = ExampleInspector(shell.user_ns["ev2"].examples, errors_only=True)
+    assert all(count_errors(shell.user_ns["ev2"].examples[i]) > 0 for i in inspector.visible_indices)
+    with capture_output() as cap:
+        shell.run_line_magic("nlp_inspect", "ev2")  # an evaluation result needs no DATA
+    assert cap.outputs
+    with pytest.raises(UsageError, match="DATA is needed"):
+        shell.run_line_magic("nlp_inspect", "demo_run")
