@@ -164,11 +164,12 @@ class NlpMagics(Magics):
         def on_train(new_config: Any) -> None:
             self.ns[name] = new_config
             try:
-                self.run_training(new_config, name, output=f"training/{name}")
+                self.run_training(new_config, DEFAULT_RESULT_NAME, output=f"training/{name}")
             except UsageError as err:
                 display(HTML(f'<pre style="color:#dc2626">UsageError: {html.escape(str(err))}</pre>'))
 
         form = ConfigForm(config, on_change=on_change, on_train=on_train)
+        self.ns[f"{name}_form"] = form  # for code that reads or sets the form's values
         display(form.widget)
 
     # ----- %nlp_train --------------------------------------------------------------------------------
@@ -429,7 +430,7 @@ def _config_header(name: str, checked: Any) -> str:
     try:
         from .widgets.config_view import config_summary_html
 
-        body = config_summary_html(checked.config)
+        body = config_summary_html(checked.config, title=name)
     except ImportError:
         body = f"<pre>{html.escape(checked.config.to_str())}</pre>"
     notes = "".join(
@@ -438,7 +439,7 @@ def _config_header(name: str, checked: Any) -> str:
         for n in checked.notes
     )
     pipeline = ", ".join(checked.nlp.pipe_names) if checked.nlp is not None else ""
-    head = f'<div style="font-weight:600">Config stored as <code>{html.escape(name)}</code>' + (f" · pipeline: {html.escape(pipeline)}" if pipeline else "") + "</div>"
+    head = f'<div style="font-weight:600">Config stored as <code>{html.escape(name)}</code> (override form: <code>{html.escape(name)}_form</code>)' + (f" · pipeline: {html.escape(pipeline)}" if pipeline else "") + "</div>"
     return f'<div class="nbnlp-config-cell">{head}' + (f'<ul style="color:#92400e;margin:2px 0">{notes}</ul>' if notes else "") + f"{body}</div>"
 
 

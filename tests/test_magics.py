@@ -356,3 +356,24 @@ def test_inspect_magic(shell, trained):
     assert cap.outputs
     with pytest.raises(UsageError, match="DATA is needed"):
         shell.run_line_magic("nlp_inspect", "demo_run")
+
+
+def test_config_form_rebinds_config_and_trains(shell, tmp_path, monkeypatch):
+    """The form under %%nlp_config: edits update the stored config; Train runs %nlp_train NAME's training."""
+    monkeypatch.chdir(tmp_path)
+    with capture_output():
+        shell.run_cell_magic("nlp_config", "form_cfg", demo_config())
+    form = shell.user_ns["form_cfg_form"]
+    form.set_value("training.max_steps", 12)
+    form.set_value("training.eval_frequency", 6)
+    form.set_value("training.dropout", 0.25)
+    assert shell.user_ns["form_cfg"]["training"]["max_steps"] == 12
+    assert shell.user_ns["form_cfg"]["training"]["dropout"] == pytest.approx(0.25)
+    assert "--training.max_steps 12" in form.diff_lines()
+    shell.user_ns.pop("train_result", None)
+    with capture_output():
+        form.train()
+    result = shell.user_ns["train_result"]
+    assert result.steps == 12 and len(result.history) == 2
+    assert isinstance(shell.user_ns["form_cfg"], Config)  # the config variable still holds the config
+    assert (tmp_path / "training" / "form_cfg" / "model-best").is_dir()

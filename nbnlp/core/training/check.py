@@ -94,6 +94,8 @@ def check_config(config: Any, overrides: Optional[Mapping[str, Any]] = None) -> 
         problems.extend(err.problems)
     except ConfigValidationError as err:
         problems.extend(problems_from_validation(err))
+    except (ValueError, TypeError) as err:  # an architecture refusing its settings (e.g. mismatched list lengths)
+        problems.append(ConfigProblem("components", str(err).strip().splitlines()[0]))
     training = dict(cfg.get("training", {}) or {})
     pipe_names = list(cfg.get("nlp", {}).get("pipeline", []))
     values, _ = train_module._check_training(training, pipe_names, problems)
