@@ -310,6 +310,7 @@ class NlpMagics(Magics):
     @argument("--lang", "-l", default="en", help="language (default: en)")
     @argument("--optimize", "-o", default="efficiency", choices=["efficiency", "accuracy"], help="smaller/faster or larger/more accurate")
     @argument("--gpu", "-G", action="store_true", help="settings for training on a GPU")
+    @argument("--pretraining", "-pt", action="store_true", help="add a [pretraining] section for %%nlp_pretrain")
     @argument("--output", default=None, help="also write the config to this file")
     @line_magic
     def nlp_init_config(self, line: str) -> None:
@@ -319,7 +320,7 @@ class NlpMagics(Magics):
 
         args, _ = _parse(self.nlp_init_config, line)
         try:
-            text = init_config(lang=args.lang, pipeline=args.pipeline.split(","), optimize=args.optimize, gpu=args.gpu)
+            text = init_config(lang=args.lang, pipeline=args.pipeline.split(","), optimize=args.optimize, gpu=args.gpu, pretraining=args.pretraining)
         except USER_ERRORS as err:
             raise _user_error(err) from None
         if args.output:
@@ -352,6 +353,69 @@ class NlpMagics(Magics):
             raise _user_error(err) from None
         self.ns[args.result_name] = report
         display(HTML(debug_report_html(report)))
+
+    @magic_arguments()
+    @argument("lang", help="language of the pipeline (e.g. en)")
+    @argument("vectors_file", help="word2vec/fastText text file (.txt, .vec, .gz, .zip, .tar.gz)")
+    @argument("output_dir", help="folder for the pipeline with the vectors")
+    @argument("--truncate", "-t", type=int, default=0, help="read only the first N rows (default: 0 = all)")
+    @argument("--prune", "-p", type=int, default=0, help="keep N rows, map the other words to their nearest kept vector")
+    @argument("--name", "-n", default=None, help="name of the vectors table (default: the file name)")
+    @line_magic
+    def nlp_init_vectors(self, line: str) -> Any:
+        """Read word vectors into a blank pipeline folder; use it with `[initialize] vectors = "OUTPUT_DIR"`."""
+        from .core.init_vectors import init_vectors
+
+        args, _ = _parse(self.nlp_init_vectors, line)
+        try:
+            result = init_vectors(args.lang, self._path(args.vectors_file), args.output_dir, truncate=args.truncate, prune=args.prune, name=args.name)
+        except USER_ERRORS as err:
+            raise _user_error(err) from None
+        print(f"Wrote {result.output_dir}: {result.summary()}")
+        return result
+
+    @magic_arguments()
+    @argument("config", nargs="?", default=DEFAULT_CONFIG_NAME, help="config variable or file with a [pretraining] section")
+    @argument("output_dir", help="folder for the weights (modelN.bin) and log.jsonl")
+    @argument("--epoch-resume", "-er", type=int, default=None, help="continue from OUTPUT_DIR/modelN.bin with epoch N + 1")
+    @argument("--gpu-id", "-g", type=int, default=None, help="GPU id (-1 = CPU)")
+    @argument("--code", "-c", default=None, help="Python file that registers custom functions, imported first")
+    @argument("--as", dest="result_name", default="pretrain_result", help="variable for the result (default: pretrain_result)")
+    @line_magic
+    def nlp_pretrain(self, line: str) -> Any:
+        """Pretrain the config's tok2vec on raw text with a live view; `--section.key value` overrides the config.
+
+        Interrupting keeps the weights of the finished epochs. Use them in training with
+        `[initialize] init_tok2vec = "OUTPUT_DIR/modelN.bin"`.
+        """
+        from .core.pretrain import iter_pretrain
+        from .core.util import import_code
+        from .widgets.pretrain_view import FINISHED, INTERRUPTED, PretrainView
+
+        args, overrides = _parse(self.nlp_pretrain, line, overrides=True)
+        source, _ = self._config_source(args.config)
+        try:
+            import_code(args.code)
+            run = iter_pretrain(source, args.output_dir, overrides=overrides, epoch_resume=args.epoch_resume, use_gpu=args.gpu_id)
+        except USER_ERRORS as err:
+            raise _user_error(err) from None
+        view = PretrainView(int(run.setup.settings["max_epochs"]))
+        view.start()
+        status = INTERRUPTED
+        try:
+            for step in run:
+                view.update(step)
+            status = FINISHED
+        except KeyboardInterrupt:
+            run.close()
+        except USER_ERRORS as err:
+            view.finish("Failed", str(err).splitlines()[0])
+            raise _user_error(err) from None
+        result = run.result
+        last = result.last_weights if result is not None else None
+        view.finish(status, f"use [initialize] init_tok2vec = \"{last}\"" if last else "no epoch finished")
+        self.ns[args.result_name] = result
+        return result
 
     @magic_arguments()
     @argument("input", help="pipeline folder, or a training result variable (its model-best)")

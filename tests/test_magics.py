@@ -377,3 +377,39 @@ def test_config_form_rebinds_config_and_trains(shell, tmp_path, monkeypatch):
     assert result.steps == 12 and len(result.history) == 2
     assert isinstance(shell.user_ns["form_cfg"], Config)  # the config variable still holds the config
     assert (tmp_path / "training" / "form_cfg" / "model-best").is_dir()
+
+
+def test_init_vectors_and_pretrain_magics(shell, tmp_path):
+    """Vectors from a word2vec file made here; pretraining a tok2vec on raw demo text with the live view."""
+    import json
+
+    import numpy as np
+
+    words = ["the", "cat", "sat", "on", "mat", "dog", "ran"]
+    rows = np.random.default_rng(0).normal(size=(len(words), 8)).round(4)
+    vectors_file = tmp_path / "vectors.txt"
+    vectors_file.write_text(f"{len(words)} 8\n" + "".join(w + " " + " ".join(map(str, r)) + "\n" for w, r in zip(words, rows)))
+    with capture_output() as cap:
+        result = shell.run_line_magic("nlp_init_vectors", f"en {vectors_file} {tmp_path / 'vectors'} --prune 5")
+    assert result.vectors.shape == (5, 8) and "Wrote" in cap.stdout
+    assert nbnlp.load(tmp_path / "vectors").vocab.vectors.shape == (5, 8)
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2 3\nthe 1 2 3\ncat 1 x 3\n")
+    with pytest.raises(UsageError, match="bad.txt.*3"):
+        shell.run_line_magic("nlp_init_vectors", f"en {bad} {tmp_path / 'bad-vectors'}")
+
+    raw = tmp_path / "raw.jsonl"
+    texts = [doc.text for _, doc in zip(range(200), nbnlp.load_docs(demo_path("ewt-train")))]
+    raw.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
+    with capture_output():
+        shell.run_line_magic("nlp_init_config", "pcfg --pipeline tagger --pretraining")
+    with capture_output() as cap:
+        pretrained = shell.run_line_magic(
+            "nlp_pretrain", f"pcfg {tmp_path / 'pretrain'} --paths.raw_text {raw} --pretraining.max_epochs 2 --components.tok2vec.model.encode.depth 1"
+        )
+    assert shell.user_ns["pretrain_result"] is pretrained and not pretrained.interrupted
+    assert [p.name for p in pretrained.saved][-2:] == ["model0.bin", "model1.bin"]
+    final = html_outputs(cap)[-1]
+    assert 'data-status="finished"' in final and final.count('<tr class="nbnlp-row"') == 2 and "init_tok2vec" in final
+    with pytest.raises(UsageError, match="raw_text"):
+        shell.run_line_magic("nlp_pretrain", f"pcfg {tmp_path / 'p2'}")
