@@ -56,12 +56,13 @@ def _add_init_config(sub: argparse._SubParsersAction) -> Callable[[argparse.Name
     p.add_argument("--pipeline", "-p", default="tagger", help="comma-separated components (default: tagger)")
     p.add_argument("--optimize", "-o", default="efficiency", choices=["efficiency", "accuracy"], help="smaller/faster or larger/more accurate models")
     p.add_argument("--gpu", "-G", action="store_true", help="settings for training on a GPU")
+    p.add_argument("--pretraining", "-pt", action="store_true", help="add a [pretraining] section for nbnlp pretrain")
 
     def run(args: argparse.Namespace) -> int:
         from .core.corpus.atomic import atomic_write
         from .core.init_config import init_config
 
-        text = init_config(lang=args.lang, pipeline=args.pipeline.split(","), optimize=args.optimize, gpu=args.gpu)
+        text = init_config(lang=args.lang, pipeline=args.pipeline.split(","), optimize=args.optimize, gpu=args.gpu, pretraining=args.pretraining)
         if args.output_file == "-":
             sys.stdout.write(text)
         else:
@@ -272,7 +273,74 @@ def _add_validate(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespa
     return run
 
 
-COMMANDS = (_add_convert, _add_init_config, _add_train, _add_evaluate, _add_debug_data, _add_package, _add_info, _add_validate)
+def _add_init_vectors(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser(
+        "init-vectors",
+        help="make a pipeline folder with word vectors from a word2vec/fastText text file",
+        description="Read word vectors (word2vec text format: first line 'n_rows width'; plain, .gz, .zip or .tar.gz) "
+        "into a blank pipeline folder; use it with [initialize] vectors = \"OUTPUT_DIR\".",
+    )
+    p.add_argument("lang", help="language of the pipeline (e.g. en)")
+    p.add_argument("vectors_file", help="word2vec/fastText text file (.txt, .vec, .gz, .zip, .tar.gz)")
+    p.add_argument("output_dir", help="folder for the pipeline with the vectors")
+    p.add_argument("--truncate", "-t", type=int, default=0, help="read only the first N rows (default: 0 = all)")
+    p.add_argument("--prune", "-p", type=int, default=0, help="keep N rows, map the other words to their nearest kept vector (default: 0 = off)")
+    p.add_argument("--name", "-n", default=None, help="name of the vectors table (default: the file name)")
+
+    def run(args: argparse.Namespace) -> int:
+        from .core.init_vectors import init_vectors
+
+        result = init_vectors(args.lang, args.vectors_file, args.output_dir, truncate=args.truncate, prune=args.prune, name=args.name)
+        print(f"Wrote {result.output_dir}: {result.summary()}")
+        return 0
+
+    p.set_defaults(run=run)
+    return run
+
+
+def _add_pretrain(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser(
+        "pretrain",
+        help="pretrain a config's tok2vec on raw text",
+        description="Pretrain the [pretraining] component (the tok2vec) on raw JSONL text, saving OUTPUT_DIR/modelN.bin "
+        "after each epoch. Any --section.key value after the options overrides the config.",
+        epilog="Example: nbnlp pretrain config.cfg pretrain-out --paths.raw_text raw.jsonl --pretraining.max_epochs 5",
+    )
+    p.add_argument("config", help="config file with a [pretraining] section (nbnlp init-config --pretraining)")
+    p.add_argument("output_dir", help="folder for the weights (modelN.bin), log.jsonl and the config used")
+    p.add_argument("--epoch-resume", "-er", type=int, default=None, help="continue from OUTPUT_DIR/modelN.bin with epoch N + 1")
+    p.add_argument("--gpu-id", "-g", type=int, default=None, help="GPU id (default: [system] gpu_id; -1 = CPU)")
+    p.add_argument("--code", "-c", default=None, help="Python file that registers custom functions, imported first")
+    p.set_defaults(accepts_overrides=True)
+
+    def run(args: argparse.Namespace) -> int:
+        from .core.config import parse_overrides
+        from .core.pretrain import pretrain
+        from .core.util import import_code
+
+        import_code(args.code)
+
+        def show(step) -> None:
+            if step.is_epoch_end:
+                print(f"{step.epoch:>5}  {step.words:>12,}  {step.loss:>9.4f}  {step.seconds:>8.1f}  {step.saved}", flush=True)
+
+        print(f"{'EPOCH':>5}  {'WORDS':>12}  {'LOSS/WORD':>9}  {'SECONDS':>8}  WEIGHTS", flush=True)
+        result = pretrain(args.config, args.output_dir, overrides=parse_overrides(args.overrides), epoch_resume=args.epoch_resume,
+                          use_gpu=args.gpu_id, callback=show)
+        if result.interrupted:
+            print(f"Pretraining interrupted; the weights of finished epochs are in {args.output_dir}")
+            return 130
+        print(f"Saved {len(result.saved)} weight files to {args.output_dir}; use one with [initialize] init_tok2vec = \"{result.last_weights}\"")
+        return 0
+
+    p.set_defaults(run=run)
+    return run
+
+
+COMMANDS = (
+    _add_convert, _add_init_config, _add_train, _add_evaluate, _add_debug_data, _add_init_vectors, _add_pretrain, _add_package,
+    _add_info, _add_validate,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import os
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -28,7 +29,7 @@ DEFAULT_RESULT_NAME = "train_result"
 
 def _parse(func: Callable[..., Any], line: str, *, overrides: bool = False) -> tuple[argparse.Namespace, dict[str, Any]]:
     """The magic's arguments; with `overrides`, the `--section.key value` pairs (anywhere in the line) as a dict."""
-    argv = arg_split(line)
+    argv = arg_split(line, posix=os.name != "nt")  # quotes group words and are removed, as in a shell
     options, pairs = _split_overrides(argv) if overrides else (argv, [])
     args = func.parser.parse_args(options)  # built by @magic_arguments; its errors raise UsageError
     try:

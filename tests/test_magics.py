@@ -224,7 +224,7 @@ def test_interrupt_from_the_view_keeps_best_and_last(shell, tmp_path, monkeypatc
 def test_interrupt_inside_the_loop(shell, tmp_path):
     """Ctrl-C arriving inside the training loop (here from a before_update callback) is handled the same way."""
 
-    @registry.callbacks("test.interrupt_at.v1")
+    @registry.callbacks("test.magic_interrupt_at.v1")
     def interrupt_at(step: int):
         def callback(nlp, info):
             if info["step"] == step:
@@ -233,7 +233,7 @@ def test_interrupt_inside_the_loop(shell, tmp_path):
         return callback
 
     cfg = Config(shell.user_ns["demo_cfg"]).copy()
-    cfg["training"]["before_update"] = {"@callbacks": "test.interrupt_at.v1", "step": 15}
+    cfg["training"]["before_update"] = {"@callbacks": "test.magic_interrupt_at.v1", "step": 15}
     shell.user_ns["cfg_with_interrupt"] = cfg
     with capture_output() as cap:
         result = shell.run_line_magic("nlp_train", f"cfg_with_interrupt --output {tmp_path} --view html --training.max_steps 100 --training.eval_frequency 10")
@@ -413,3 +413,11 @@ def test_init_vectors_and_pretrain_magics(shell, tmp_path):
     assert 'data-status="finished"' in final and final.count('<tr class="nbnlp-row"') == 2 and "init_tok2vec" in final
     with pytest.raises(UsageError, match="raw_text"):
         shell.run_line_magic("nlp_pretrain", f"pcfg {tmp_path / 'p2'}")
+
+
+def test_quoted_paths_with_spaces(shell, trained, tmp_path):
+    spaced = tmp_path / "dev data.conllu"
+    spaced.write_text(Path(DEV).read_text(encoding="utf8"), encoding="utf8")
+    with capture_output():
+        shell.run_line_magic("nlp_evaluate", f'demo_run "{spaced}" --gold-preproc --as quoted_eval')
+    assert shell.user_ns["quoted_eval"].scores["tag_acc"] > 0.2

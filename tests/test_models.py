@@ -16,6 +16,7 @@ from nbnlp.core.registry import registry
 from nbnlp.data import demo_path
 
 import nbnlp.core.models  # noqa: F401  (registers the architectures)
+from nbnlp.core.vectors import Vectors
 
 WIDTH = 16
 SMALL_T2V = {
@@ -31,6 +32,9 @@ SMALL: dict[str, tuple[dict[str, Any], str, int]] = {
     "nbnlp.MaxoutWindowEncoder.v1": (SMALL_T2V["encode"], "vectors", WIDTH),
     "nbnlp.Tok2Vec.v1": (SMALL_T2V, "docs", WIDTH),
     "nbnlp.Tok2VecListener.v1": ({"width": WIDTH, "upstream": "*"}, "docs", WIDTH),
+    "nbnlp.StaticVectors.v1": ({"nO": WIDTH, "key_attr": "LOWER"}, "docs", WIDTH),
+    "nbnlp.PretrainCharacters.v1": ({"n_characters": 2, "hidden_size": 8, "maxout_pieces": 2}, "vectors", 2 * 2 * 256),
+    "nbnlp.PretrainVectors.v1": ({"loss": "L2", "hidden_size": 8, "maxout_pieces": 2, "nO": 6}, "vectors", 6),
     "nbnlp.Tagger.v1": ({"tok2vec": SMALL_T2V, "nO": 5}, "docs", 5),
     "nbnlp.BiaffineParser.v1": ({"tok2vec": SMALL_T2V, "arc_width": 8, "label_width": 6, "depth": 1, "window_size": 1, "nO": 4}, "docs", 4),
     "nbnlp.EntityTagger.v1": ({"tok2vec": SMALL_T2V, "hidden_width": 8, "window_size": 1, "nO": 5}, "docs", 5),
@@ -58,7 +62,10 @@ def build(name: str) -> Model:
 def docs() -> list[nbnlp.Doc]:
     vocab = create_vocab("en")
     loaded = nbnlp.load_docs(demo_path("ewt-dev"), vocab=vocab)
-    return [next(loaded) for _ in range(3)]
+    docs = [next(loaded) for _ in range(3)]
+    words = sorted({w.lower() for d in docs for w in d.words})[::2]  # half the words have a vector
+    vocab.vectors = Vectors(numpy.random.default_rng(0).normal(size=(len(words), 7)).astype("f"), words)
+    return docs
 
 
 def test_the_sweep_covers_every_architecture() -> None:

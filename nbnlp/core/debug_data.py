@@ -13,14 +13,15 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from .components import DependencyParser, EntityRecognizer, Tagger, TextCategorizer
-from .config import ConfigError, ConfigProblem, load_config
+from .config import ConfigError, ConfigProblem, dotted_items, load_config
 from .corpus.errors import CorpusError
 from .doc import Doc
 from .example import Example
 from .language import Language
 from .lex_attrs import is_punct
 from .nonproj import projectivize_heads
-from .training.train import resolve_corpus
+from .training.train import resolve_corpus, static_vectors_settings
+from .vectors import KEY_ATTRS, load_vectors
 
 OK, WARNING, ERROR, INFO = "ok", "warning", "error", "info"
 MIN_NER_EXAMPLES = 20  # fewer entities than this per label rarely train to useful accuracy
@@ -97,6 +98,7 @@ def debug_data(config: ConfigSource, overrides: Optional[Mapping[str, Any]] = No
     raw = load_config(config, overrides, interpolate=False)
     cfg = load_config(raw)
     nlp = Language.from_config(cfg)
+    vectors_error = _load_init_vectors(nlp, cfg)
     training = cfg.get("training", {}) or {}
     problems: List[ConfigProblem] = []
     readers = {
@@ -122,6 +124,7 @@ def debug_data(config: ConfigSource, overrides: Optional[Mapping[str, Any]] = No
     dev = [eg.reference for eg in data["dev"]]
     _check_format(fmt, train, dev)
     report.sections.append(_check_vocab(nlp, train, limit))
+    _check_vectors(report.sections[-1], nlp, train, cfg, vectors_error, limit)
     for name, comp in nlp.pipeline:
         if isinstance(comp, EntityRecognizer):
             report.sections.append(_check_ner(name, comp, train, dev, limit))
@@ -230,8 +233,66 @@ def _check_vocab(nlp: Language, train: List[Doc], limit: int) -> Section:
                     {"tokens": n_bad, "docs": n_docs}, examples)
     else:
         section.add("vocab.misaligned", OK, "the tokenizer reproduces every reference token", {"tokens": 0, "docs": 0})
-    section.add("vocab.vectors", INFO, "no vectors: word vectors are not supported yet")
     return section
+
+
+MIN_VECTOR_COVERAGE = 0.5  # below this share of training tokens, most words get the unknown (zero) vector
+
+
+def _load_init_vectors(nlp: Language, cfg: Mapping[str, Any]) -> Optional[str]:
+    """Copy the `[initialize] vectors` table into the vocab, as training would; the problem, if it cannot."""
+    path = (cfg.get("initialize", {}) or {}).get("vectors")
+    if path in (None, ""):
+        return None
+    try:
+        nlp.vocab.vectors = load_vectors(str(path))
+    except (FileNotFoundError, OSError, ValueError) as err:
+        return f"initialize.vectors: {err}"
+    return None
+
+
+def _check_vectors(section: Section, nlp: Language, train: List[Doc], cfg: Mapping[str, Any], error: Optional[str], limit: int) -> None:
+    """Vectors present or not, their shape, and how many training words they cover (by the configured key)."""
+    if error:
+        section.add("vocab.vectors", ERROR, error)
+        return
+    vectors = nlp.vocab.vectors
+    switches = static_vectors_settings(cfg)
+    if not vectors:
+        if switches:
+            section.add("vocab.vectors", ERROR, f"no vectors, but {switches[0]} needs them: set [initialize] vectors to a folder made by nbnlp init-vectors")
+        else:
+            section.add("vocab.vectors", INFO, "no vectors ([initialize] vectors is not set; nbnlp init-vectors makes a table)")
+        return
+    key_attr = _vectors_key_attr(cfg)
+    rows, width = vectors.shape
+    orth = _concat(train, "ORTH").astype(np.int64)
+    uniq, counts = np.unique(orth, return_counts=True)
+    found = vectors.rows_for(nlp.vocab, uniq, key_attr) >= 0 if len(uniq) else np.zeros((0,), dtype=bool)
+    n_tokens, n_unique = int(counts.sum()), len(uniq)
+    covered_tokens, covered_unique = int(counts[found].sum()), int(found.sum())
+    share = covered_tokens / n_tokens if n_tokens else 0.0
+    missing = np.argsort(-np.where(found, 0, counts), kind="stable")[: limit]
+    strings = nlp.vocab.strings
+    examples = [f"{strings[int(uniq[i])]!r} ({int(counts[i])})" for i in missing.tolist() if not found[i]]
+    message = (f"vectors: {vectors.n_keys} words, {rows} rows of width {width}; they cover {100 * share:.1f}% of the training tokens "
+               f"and {100 * covered_unique / max(n_unique, 1):.1f}% of the unique words (looked up by {key_attr})")
+    if not switches:
+        message += "; no component uses them (set include_static_vectors = true in the tok2vec's embed block)"
+    counts_out = {"keys": vectors.n_keys, "rows": rows, "width": width, "tokens": n_tokens, "tokens_covered": covered_tokens,
+                  "unique": n_unique, "unique_covered": covered_unique}
+    status = OK if share >= MIN_VECTOR_COVERAGE else WARNING
+    if status == WARNING:
+        message += f": under {100 * MIN_VECTOR_COVERAGE:.0f}%, most words get the zero vector of unknown words (most common shown)"
+    section.add("vocab.vectors", status, message, counts_out, examples)
+
+
+def _vectors_key_attr(cfg: Mapping[str, Any]) -> str:
+    """The key the first static-vectors layer in the config looks words up by (ORTH by default)."""
+    for loc, value in dotted_items(cfg.get("components", {}) or {}, "components"):
+        if loc.endswith((".vectors_key_attr", ".key_attr")) and isinstance(value, str) and value.upper() in KEY_ATTRS:
+            return value.upper()
+    return "ORTH"
 
 
 def _check_ner(name: str, comp: EntityRecognizer, train: List[Doc], dev: List[Doc], limit: int) -> Section:

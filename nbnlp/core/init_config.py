@@ -71,8 +71,12 @@ def init_config(
     dev_path: str | None = None,
     max_steps: int = 20000,
     eval_frequency: int = 200,
+    pretraining: bool = False,
 ) -> str:
-    """The text of a complete config for `pipeline` (a shared tok2vec is added in front)."""
+    """The text of a complete config for `pipeline` (a shared tok2vec is added in front).
+
+    `pretraining` adds a `[pretraining]` section and its raw-text corpus (`paths.raw_text`) for `nbnlp pretrain`.
+    """
     problems = []
     if optimize not in SIZES:
         problems.append(ConfigProblem("--optimize", "unknown value", expected="efficiency or accuracy", given=optimize))
@@ -91,15 +95,18 @@ def init_config(
     size = SIZES[optimize]
     blocks = [_component(name) for name in names]
     shared = any(LISTENER in block for block in blocks)  # a bag-of-words textcat alone needs no tok2vec
+    if pretraining and not shared:
+        raise ConfigError([ConfigProblem("--pretraining", "pretraining needs a tok2vec, and this pipeline has none", expected="e.g. --pipeline tagger or ner", given=",".join(names))])
     parts = [
-        _paths(train_path, dev_path),
+        _paths(train_path, dev_path, pretraining),
         _system(gpu),
         _nlp(lang, (["tok2vec"] if shared else []) + names, batch_size=256 if gpu else 1000),
         "[components]\n",
         *([_tok2vec(size)] if shared else []),
         *blocks,
-        _corpora(),
+        _corpora(pretraining),
         _training(names, gpu, max_steps, eval_frequency),
+        *([_pretraining()] if pretraining else []),
         _initialize(),
     ]
     text = "\n".join(parts)
@@ -111,13 +118,14 @@ def _value(v: object) -> str:
     return "null" if v is None else f'"{v}"' if isinstance(v, str) else str(v)
 
 
-def _paths(train: str | None, dev: str | None) -> str:
+def _paths(train: str | None, dev: str | None, pretraining: bool = False) -> str:
+    raw_text = "# Raw text for nbnlp pretrain: JSONL records {\"text\": ...} or {\"tokens\": [...]}.\nraw_text = null\n" if pretraining else ""
     return f"""# Corpus paths: any file or folder nbnlp.load_docs reads (CoNLL-U, .iob2, CoNLL NER, IOB, JSONL, .nbnlp).
 # Override on the command line: nbnlp train config.cfg --paths.train train.conllu --paths.dev dev.conllu
 [paths]
 train = {_value(train)}
 dev = {_value(dev)}
-"""
+{raw_text}"""
 
 
 def _system(gpu: bool) -> str:
@@ -158,6 +166,10 @@ width = ${{components.tok2vec.model.encode.width}}
 attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
 # Rows of each attribute's hash table.
 rows = {list(size.rows)}
+# true: add the word vectors of [initialize] vectors (made by nbnlp init-vectors) before the mixing layer.
+include_static_vectors = false
+# Which form of a word its vector is looked up by: "ORTH" (as written), "LOWER" or "NORM".
+vectors_key_attr = "ORTH"
 
 # Residual CNN: each layer sees `window_size` tokens either side.
 [components.tok2vec.model.encode]
@@ -205,9 +217,9 @@ def _use_shared_tok2vec(block: dict) -> None:
                 _use_shared_tok2vec(value)
 
 
-def _corpora() -> str:
+def _corpora(pretraining: bool = False) -> str:
     return """[corpora]
-
+""" + (_PRETRAIN_CORPUS if pretraining else "") + """
 [corpora.train]
 @readers = "nbnlp.Corpus.v1"
 path = ${paths.train}
@@ -295,8 +307,64 @@ learn_rate = 0.001
 """
 
 
+_PRETRAIN_CORPUS = """
+# Raw text for nbnlp pretrain (docs shorter/longer than min_length/max_length tokens are skipped; 0 = off).
+[corpora.pretrain]
+@readers = "nbnlp.JsonlCorpus.v1"
+path = ${paths.raw_text}
+min_length = 5
+max_length = 500
+limit = 0
+"""
+
+
+def _pretraining() -> str:
+    return """# nbnlp pretrain CONFIG OUTPUT_DIR: trains the tok2vec on raw text; then set [initialize] init_tok2vec = "OUTPUT_DIR/modelN.bin".
+[pretraining]
+# Passes over the raw text; the weights are saved after each as modelN.bin.
+max_epochs = 1000
+dropout = 0.2
+# Also save every this many batches within an epoch (null = only at epoch ends).
+n_save_every = null
+# The component whose model is pretrained, and the corpus section it reads.
+component = "tok2vec"
+corpus = "corpora.pretrain"
+
+[pretraining.batcher]
+@batchers = "nbnlp.batch_by_words.v1"
+size = 3000
+discard_oversize = false
+tolerance = 0.2
+
+# Predict the first and last n_characters of each hidden word from its context (needs no vectors). With a
+# vectors table, nbnlp.PretrainVectors.v1 (loss = "cosine" or "L2") predicts each hidden word's vector instead.
+[pretraining.objective]
+@architectures = "nbnlp.PretrainCharacters.v1"
+n_characters = 4
+hidden_size = 300
+maxout_pieces = 3
+# Share of words hidden from the input (mask token / another word / kept) and predicted; 0 = predict every word as seen.
+mask_probability = 0.15
+
+[pretraining.optimizer]
+@optimizers = "Adam.v1"
+beta1 = 0.9
+beta2 = 0.999
+L2_is_weight_decay = true
+L2 = 0.01
+grad_clip = 1.0
+use_averages = false
+eps = 0.00000001
+learn_rate = 0.001
+"""
+
+
 def _initialize() -> str:
     return """[initialize]
+# A pipeline folder with word vectors (made by nbnlp init-vectors), copied into the vocab before training.
+vectors = null
+# Pretrained tok2vec weights (OUTPUT_DIR/modelN.bin from nbnlp pretrain), loaded before training.
+init_tok2vec = null
 """
 
 

@@ -27,6 +27,7 @@ from .pipeline.factory import get_factory_meta
 from .registry import registry
 from .scorer import Scorer
 from .tokenizer import Tokenizer
+from .vectors import Vectors, has_vectors_dir, load_vectors
 
 DEFAULT_BATCH_SIZE = 1000
 
@@ -231,8 +232,15 @@ class Language:
             def get_examples() -> list[Example]:
                 return []
         self._link_listeners()
+        settings = self._config.get("initialize") or {}
+        if settings.get("vectors"):  # before the models: static-vectors layers size themselves from the table
+            self.vocab.vectors = _load_init_vectors(settings["vectors"])
         for _, component in self._components:
             component.initialize(get_examples, nlp=self)
+        if settings.get("init_tok2vec"):
+            from .pretrain import load_pretrained_tok2vec
+
+            load_pretrained_tok2vec(self, settings["init_tok2vec"])
         return sgd if sgd is not None else self.create_optimizer()
 
     def create_optimizer(self) -> Optimizer:
@@ -288,6 +296,8 @@ class Language:
             self.config.to_disk(tmp / "config.cfg")
             srsly.write_json(tmp / "meta.json", self._meta_for_disk())
             srsly.write_json(tmp / "tokenizer.json", self.tokenizer.to_dict())
+            if self.vocab.vectors:
+                self.vocab.vectors.to_disk(tmp / "vectors")
             for name, component in self._components:
                 component.to_disk(tmp / name)
 
@@ -306,6 +316,10 @@ class Language:
             }
         )
         meta.setdefault("seed", self._config.get("system", {}).get("seed"))
+        if self.vocab.vectors:
+            meta["vectors"] = self.vocab.vectors.info()
+        else:
+            meta.pop("vectors", None)
         return meta
 
     @classmethod
@@ -319,10 +333,20 @@ class Language:
         nlp.meta = srsly.read_json(path / "meta.json") if (path / "meta.json").exists() else {}
         if (path / "tokenizer.json").exists():
             nlp.tokenizer = Tokenizer.from_dict(nlp.vocab, srsly.read_json(path / "tokenizer.json"))
+        if has_vectors_dir(path):
+            nlp.vocab.vectors = Vectors.from_disk(path / "vectors")
         for name, component in nlp._components:
             component.from_disk(path / name)
         nlp._link_listeners()
         return nlp
+
+
+def _load_init_vectors(path: Any) -> Vectors:
+    """The table `[initialize] vectors` names; a bad path is a ConfigError on that setting."""
+    try:
+        return load_vectors(str(path))
+    except FileNotFoundError as err:
+        raise ConfigError([ConfigProblem("initialize.vectors", str(err), expected="a folder made by nbnlp init-vectors", given=path)]) from None
 
 
 def _without(block: dict[str, Any], key: str) -> dict[str, Any]:

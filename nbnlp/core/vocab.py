@@ -12,6 +12,7 @@ import numpy as np
 
 from . import lex_attrs as base_lex_attrs
 from .strings import StringStore
+from .vectors import Vectors
 
 STRING_LEX_ATTRS = tuple(base_lex_attrs.STRING_ATTRS)
 FLAG_LEX_ATTRS = tuple(base_lex_attrs.FLAG_ATTRS)
@@ -35,6 +36,8 @@ class Vocab:
         self._n_computed = 0
         self._string_arrays = {name: np.zeros((0,), dtype=np.int32) for name in self._string_getters}
         self._flag_arrays = {name: np.zeros((0,), dtype=bool) for name in self._flag_getters}
+        # Static word vectors (empty unless `[initialize] vectors` or a saved pipeline provides a table).
+        self.vectors = Vectors()
 
     def __len__(self) -> int:
         return len(self.strings)

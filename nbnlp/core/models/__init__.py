@@ -3,11 +3,13 @@ from .featurize import FeatureExtractor
 from .listener import Tok2VecListener
 from .ner import EntityTagger
 from .parser import BiaffineParser
+from .pretrain_objectives import PretrainCharacters, PretrainVectors
+from .static_vectors import StaticVectors
 from .tagger import Tagger
 from .textcat import TextCatBOW, TextCatEnsemble
 from .tok2vec import EmbedHashedFeatures, MaxoutWindowEncoder, Tok2Vec
 
 __all__ = [
     "BiaffineParser", "EmbedHashedFeatures", "EntityTagger", "FeatureExtractor", "MaxoutWindowEncoder", "Tagger",
-    "TextCatBOW", "TextCatEnsemble", "Tok2Vec", "Tok2VecListener",
+    "PretrainCharacters", "PretrainVectors", "StaticVectors", "TextCatBOW", "TextCatEnsemble", "Tok2Vec", "Tok2VecListener",
 ]

@@ -14,6 +14,7 @@ from ..doc import Doc
 from ..registry import registry
 from .cpu import fast_cpu_ops
 from .featurize import FeatureExtractor
+from .static_vectors import StaticVectors
 
 # Each attribute's table hashes with its own seed, so a collision in one table is not
 # repeated in the others.
@@ -39,8 +40,20 @@ def Tok2Vec(
 
 
 @registry.architectures("nbnlp.HashEmbed.v1")
-def EmbedHashedFeatures(width: int, attrs: List[str], rows: List[int]) -> Model[List[Doc], List[Floats2d]]:
-    """One hash table per lexical attribute, concatenated and mixed down to `width` by a maxout layer."""
+def EmbedHashedFeatures(
+    width: int,
+    attrs: List[str],
+    rows: List[int],
+    include_static_vectors: bool = False,
+    vectors_key_attr: str = "ORTH",
+) -> Model[List[Doc], List[Floats2d]]:
+    """One hash table per lexical attribute, concatenated and mixed down to `width` by a maxout layer.
+
+    `include_static_vectors` adds the vocab's word vectors (`nbnlp.StaticVectors.v1`, looked up by
+    `vectors_key_attr`, projected to `width`) to the concatenation before the mixing layer; the
+    table comes from `[initialize] vectors`. Off, the model is exactly the one without the option,
+    so configs and pipelines saved before it existed load unchanged.
+    """
     if len(attrs) != len(rows):
         raise ValueError(f"HashEmbed: give one row count per attribute; got attrs={list(attrs)} and rows={list(rows)}")
     if len(set(a.upper() for a in attrs)) != len(attrs):
@@ -52,10 +65,14 @@ def EmbedHashedFeatures(width: int, attrs: List[str], rows: List[int]) -> Model[
             HashEmbedTable(width, n_rows, column=i, seed=_SEED_BASE + i, dropout=0.0)
             for i, n_rows in enumerate(rows)
         ]
-        mix = Maxout(width, width * len(tables), nP=3, normalize=True, dropout=0.0)
-        model: Model[List[Doc], List[Floats2d]] = chain(
-            FeatureExtractor(attrs), with_array(chain(concatenate(*tables), mix))
-        )
+        n_inputs = len(tables) + (1 if include_static_vectors else 0)
+        mix = Maxout(width, width * n_inputs, nP=3, normalize=True, dropout=0.0)
+        model: Model[List[Doc], List[Floats2d]]
+        if include_static_vectors:
+            hashed = chain(FeatureExtractor(attrs), with_array(concatenate(*tables)))
+            model = chain(concatenate(hashed, StaticVectors(nO=width, key_attr=vectors_key_attr)), with_array(mix))
+        else:
+            model = chain(FeatureExtractor(attrs), with_array(chain(concatenate(*tables), mix)))
     model.name = "hash_embed"
     model.set_dim("nO", width)
     return model

@@ -18,6 +18,7 @@ from ..config import ConfigError, ConfigProblem, load_config, problems_from_vali
 from ..language import Language
 from ..pipeline.factory import get_factory_meta
 from ..registry import registry
+from .. import pretrain as _pretrain  # noqa: F401  (registers nbnlp.JsonlCorpus.v1, which [corpora.pretrain] names)
 
 
 @dataclass

@@ -17,9 +17,10 @@ from confection import ConfigValidationError
 from thinc.api import Config, Optimizer, fix_random_seed
 
 from ...gpu.device import select_device
-from ..config import ConfigError, ConfigProblem, load_config, problems_from_validation
+from ..config import ConfigError, ConfigProblem, dotted_items, load_config, problems_from_validation
 from ..language import Language
 from ..registry import registered_names, registry
+from ..vectors import has_vectors_dir
 from .corpus import Corpus
 from .loggers import Logger
 from .loop import StepInfo, TrainingSettings, averaged_params, resolve_score_weights, train_steps
@@ -53,6 +54,12 @@ class TrainResult:
     interrupted: bool
     steps: int = 0
     stop_reason: Optional[str] = None
+
+    def __repr__(self) -> str:  # the history and pipeline are too big to print; say how the run went
+        best = "no evaluation" if self.best_score is None else f"best score {self.best_score:.4f} at step {self.best_step}"
+        ended = "interrupted" if self.interrupted else (self.stop_reason or "finished")
+        where = f", saved to {self.output_path}" if self.output_path else ""
+        return f"<TrainResult {best}, {self.steps} steps, {len(self.history)} evaluations, {ended}{where}>"
 
 
 @dataclass
@@ -255,7 +262,7 @@ def prepare_training(config: ConfigSource, *, overrides: Optional[Mapping[str, A
     values, blocks = _check_training(training, pipe_names, problems)
     train_corpus = resolve_corpus(cfg, raw, values["train_corpus"], problems)
     dev_corpus = resolve_corpus(cfg, raw, values["dev_corpus"], problems)
-    _check_initialize(cfg.get("initialize", {}) or {}, problems)
+    _check_initialize(cfg, problems)
     if problems or nlp is None:
         raise ConfigError(_unique(problems))
 
@@ -388,10 +395,43 @@ def _path_setting(raw: Config, dotted: str) -> str:
     return match.group(1) if match else f"{dotted}.path"
 
 
-def _check_initialize(section: dict[str, Any], problems: list[ConfigProblem]) -> None:
-    for key in ("vectors", "init_tok2vec"):
-        if section.get(key) not in (None, ""):
-            problems.append(ConfigProblem(f"initialize.{key}", "is not supported yet", expected="null", given=section[key]))
+def _check_initialize(cfg: Config, problems: list[ConfigProblem]) -> None:
+    """`[initialize] vectors` is a folder with a vectors table, `init_tok2vec` a weights file for a component
+    in the pipeline; static-vectors layers need the table. (Weights that do not fit are found by `initialize`.)"""
+    section = cfg.get("initialize", {}) or {}
+    vectors = section.get("vectors")
+    if vectors not in (None, ""):
+        if not isinstance(vectors, str):
+            problems.append(ConfigProblem("initialize.vectors", "wrong type", expected="a folder path or null", given=vectors))
+        elif not Path(vectors).is_dir():
+            problems.append(ConfigProblem("initialize.vectors", "no such folder", expected="a folder made by nbnlp init-vectors", given=vectors))
+        elif not has_vectors_dir(vectors):
+            problems.append(ConfigProblem("initialize.vectors", "the folder holds no vectors table (vectors/data.npy and vectors/keys.msgpack)",
+                                          expected="a folder made by nbnlp init-vectors", given=vectors))
+    else:
+        for loc in static_vectors_settings(cfg):
+            problems.append(ConfigProblem(loc, "static vectors need a vectors table, but initialize.vectors is not set",
+                                          expected='[initialize] vectors = "DIR" (made by nbnlp init-vectors), or false here'))
+    weights = section.get("init_tok2vec")
+    if weights not in (None, ""):
+        component = str((cfg.get("pretraining", {}) or {}).get("component") or "tok2vec")
+        pipeline = list(cfg.get("nlp", {}).get("pipeline", []))
+        if not isinstance(weights, str):
+            problems.append(ConfigProblem("initialize.init_tok2vec", "wrong type", expected="a file path or null", given=weights))
+        elif not Path(weights).is_file():
+            problems.append(ConfigProblem("initialize.init_tok2vec", "no such file", expected="weights saved by nbnlp pretrain (OUTPUT_DIR/modelN.bin)", given=weights))
+        if component not in pipeline:
+            problems.append(ConfigProblem("initialize.init_tok2vec", f"the weights go into component {component!r} (pretraining.component), which is not in the pipeline",
+                                          expected=" or ".join(pipeline) or "a component in nlp.pipeline", given=component))
+
+
+def static_vectors_settings(cfg: Mapping[str, Any]) -> list[str]:
+    """The settings under [components] that turn on static vectors (`include_static_vectors = true`, StaticVectors blocks)."""
+    found = []
+    for loc, value in dotted_items(cfg.get("components", {}) or {}, "components"):
+        if (loc.endswith(".include_static_vectors") and value is True) or (loc.endswith(".@architectures") and value == "nbnlp.StaticVectors.v1"):
+            found.append(loc)
+    return found
 
 
 def _check_score_weights(nlp: Language, dev_corpus: Callable[[Language], Any], weights: dict[str, Optional[float]], *, given: bool) -> None:

@@ -1,0 +1,474 @@
+"""`pretrain`: train a config's tok2vec on raw text before training the pipeline on labelled data.
+
+The `[pretraining]` section names the component whose model is pretrained (the tok2vec), the
+corpus (raw JSONL text: `{"text"}` or `{"tokens"}` records), the objective (predict the first and
+last characters, or the static vector, of words hidden from the input), the optimizer, batcher
+and epochs. After every epoch the weights of the tok2vec alone are saved as `model{epoch}.bin`
+(thinc `to_bytes`), the objective's head as `objective{epoch}.bin` (for `--epoch-resume`), a line
+of `log.jsonl`, and the config used. `[initialize] init_tok2vec = "OUTPUT/modelN.bin"` then loads
+them into training; weights of another shape are a ConfigError that says which settings differ.
+
+`iter_pretrain` hands out one `PretrainStep` per batch (the notebook view and the CLI consume
+it); `pretrain` drives it with an optional callback.
+"""
+import difflib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Union
+
+import numpy
+import srsly
+from thinc.api import Config, Model, Optimizer, chain, fix_random_seed, set_dropout_rate
+
+from ..gpu.device import select_device
+from .config import ConfigError, ConfigProblem, dotted_items, load_config
+from .corpus.atomic import atomic_write
+from .corpus.loader import detect_format, iter_corpus_files, load_docs
+from .doc import Doc
+from .language import Language
+from .models.pretrain_objectives import mask_docs, objective_loss, set_output_width
+from .registry import registry
+from .training.corpus import Corpus
+from .training.train import _resolve_block, resolve_corpus
+from .vectors import load_vectors
+
+ConfigSource = Union[str, Path, Config, Mapping[str, Any]]
+
+DEFAULTS: Dict[str, Any] = {
+    "max_epochs": 1000,
+    "dropout": 0.2,
+    "n_save_every": None,
+    "component": "tok2vec",
+    "corpus": "corpora.pretrain",
+    "batcher": {"@batchers": "nbnlp.batch_by_words.v1", "size": 3000, "tolerance": 0.2, "discard_oversize": False},
+    "objective": {"@architectures": "nbnlp.PretrainCharacters.v1", "n_characters": 4, "hidden_size": 300, "maxout_pieces": 3, "mask_probability": 0.15},
+    "optimizer": {"@optimizers": "Adam.v1", "learn_rate": 0.001},
+}
+BLOCKS = {"batcher": "batchers", "objective": "architectures", "optimizer": "optimizers"}
+LOG_FILE = "log.jsonl"
+CONFIG_FILE = "config.cfg"
+N_INIT_DOCS = 50
+
+
+# ----- the raw-text reader ----------------------------------------------------------------------------
+class RawTextCorpus(Corpus):
+    """Callable `corpus(nlp) -> Iterator[Doc]`: the docs of a raw-text corpus, streamed anew each epoch."""
+
+    def __init__(self, path: Optional[str], *, min_length: int = 0, max_length: int = 0, limit: int = 0) -> None:
+        super().__init__(path, max_length=max_length, limit=limit)
+        self.min_length = min_length
+
+    def __call__(self, nlp: "Language") -> Iterator[Doc]:  # type: ignore[override]
+        self.check_path()
+        n = 0
+        for file in iter_corpus_files(self.path):
+            # JSONL text is tokenized by the pipeline's own tokenizer; other formats keep their tokens.
+            options = {"tokenizer": nlp.make_doc} if detect_format(file).name == "jsonl" else {}
+            for doc in load_docs(file, vocab=nlp.vocab, lang=nlp.lang, **options):
+                if len(doc) == 0 or len(doc) < self.min_length or (self.max_length and len(doc) > self.max_length):
+                    continue
+                yield doc
+                n += 1
+                if self.limit and n >= self.limit:
+                    return
+
+
+@registry.readers("nbnlp.JsonlCorpus.v1")
+def create_raw_text_corpus(path: Optional[str], min_length: int = 0, max_length: int = 0, limit: int = 0) -> Callable[["Language"], Iterator[Doc]]:
+    """Docs of raw text for pretraining: JSONL `{"text"}` / `{"tokens"}` records (or any corpus nbnlp.load_docs reads).
+
+    Docs shorter than `min_length` or longer than `max_length` tokens are skipped; `limit` caps the
+    number of docs per epoch (0 = off for all three).
+    """
+    return RawTextCorpus(path, min_length=min_length, max_length=max_length, limit=limit)
+
+
+# ----- steps and results --------------------------------------------------------------------------------
+@dataclass
+class PretrainStep:
+    """The state after one batch, or at the end of an epoch (`is_epoch_end`: no update, the weights were saved)."""
+
+    epoch: int  # 0-based; model{epoch}.bin holds the weights after it
+    step: int  # batches done in this run
+    words: int  # words seen in this run
+    loss: float  # this batch's loss per predicted word (the epoch's, on epoch ends)
+    epoch_loss: float  # mean loss per predicted word over the epoch so far
+    seconds: float  # since this run started
+    is_epoch_end: bool = False
+    saved: Optional[Path] = None  # weights written at this step
+
+
+@dataclass
+class PretrainResult:
+    output_dir: Path
+    epochs: List[Dict[str, Any]]  # one log record per finished epoch
+    steps: int
+    words: int
+    seconds: float
+    saved: List[Path]
+    interrupted: bool
+
+    @property
+    def last_weights(self) -> Optional[Path]:
+        return self.saved[-1] if self.saved else None
+
+
+@dataclass
+class _Setup:
+    nlp: Language
+    tok2vec: Model
+    head: Model
+    model: Model
+    optimizer: Optimizer
+    corpus: Callable[[Language], Iterator[Doc]]
+    batcher: Callable[[Any], Iterator[List[Doc]]]
+    settings: Dict[str, Any]
+    config: Config
+    start_epoch: int
+    rng: numpy.random.Generator
+
+
+class PretrainRun(Iterator[PretrainStep]):
+    """An iterator of PretrainSteps that saves weights as it goes; `result` is set once it has ended."""
+
+    def __init__(self, setup: _Setup, output_dir: Path) -> None:
+        self.setup = setup
+        self.output_dir = output_dir
+        self.result: Optional[PretrainResult] = None
+        self._gen = self._run()
+
+    def __iter__(self) -> "PretrainRun":
+        return self
+
+    def __next__(self) -> PretrainStep:
+        return next(self._gen)
+
+    def close(self) -> None:
+        """Stop after the current batch (the weights of finished epochs are already saved)."""
+        self._gen.close()
+
+    def _run(self) -> Iterator[PretrainStep]:
+        s = self.setup
+        settings = s.settings
+        records: List[Dict[str, Any]] = []
+        saved: List[Path] = []
+        steps = words = 0
+        start = time.perf_counter()
+        interrupted = True
+        log_mode = "a" if s.start_epoch > 0 else "w"
+        try:
+            for epoch in range(s.start_epoch, settings["max_epochs"]):
+                epoch_loss = 0.0
+                epoch_words = epoch_predicted = epoch_steps = 0
+                for batch in s.batcher(s.corpus(s.nlp)):
+                    docs = [doc for doc in batch if len(doc)]
+                    if not docs:
+                        continue
+                    inputs, predict = mask_docs(docs, s.head.attrs.get("mask_probability", 0.0), s.rng)
+                    set_dropout_rate(s.model, settings["dropout"])
+                    scores, backprop = s.model.begin_update(inputs)
+                    loss, d_scores = objective_loss(s.head, docs, scores, predict)
+                    backprop(d_scores)
+                    s.model.finish_update(s.optimizer)
+                    n_words = sum(len(doc) for doc in docs)
+                    n_predicted = max(int(predict.sum()), 1)  # the loss is per predicted (masked) word
+                    steps += 1
+                    epoch_steps += 1
+                    words += n_words
+                    epoch_words += n_words
+                    epoch_predicted += n_predicted
+                    epoch_loss += loss
+                    path = None
+                    if settings["n_save_every"] and epoch_steps % settings["n_save_every"] == 0:
+                        path = self._save(f"model{epoch}_{epoch_steps}.bin")
+                        saved.append(path)
+                    yield PretrainStep(epoch, steps, words, loss / n_predicted, epoch_loss / epoch_predicted, time.perf_counter() - start, saved=path)
+                if not epoch_words:
+                    raise ValueError(f"{settings['corpus']}: the pretraining corpus gave no text (check its path and min_length/max_length)")
+                path = self._save(f"model{epoch}.bin")
+                saved.append(path)
+                with atomic_write(self.output_dir / f"objective{epoch}.bin", "wb") as f:  # for --epoch-resume
+                    f.write(s.head.to_bytes())
+                seconds = time.perf_counter() - start
+                record = {"epoch": epoch, "steps": epoch_steps, "words": epoch_words, "predicted": epoch_predicted,
+                          "loss": round(epoch_loss / epoch_predicted, 6), "seconds": round(seconds, 2),
+                          "words_per_second": round(words / seconds) if seconds else 0, "weights": path.name}
+                records.append(record)
+                with open(self.output_dir / LOG_FILE, log_mode, encoding="utf8") as f:
+                    f.write(json.dumps(record) + "\n")
+                log_mode = "a"
+                yield PretrainStep(epoch, steps, words, epoch_loss / epoch_predicted, epoch_loss / epoch_predicted, seconds, is_epoch_end=True, saved=path)
+            interrupted = False
+        finally:
+            self.result = PretrainResult(self.output_dir, records, steps, words, time.perf_counter() - start, saved, interrupted)
+
+    def _save(self, name: str) -> Path:
+        path = self.output_dir / name
+        with atomic_write(path, "wb") as f:
+            f.write(self.setup.tok2vec.to_bytes())
+        return path
+
+
+# ----- entry points -------------------------------------------------------------------------------------
+def iter_pretrain(
+    config: ConfigSource,
+    output_dir: Union[str, Path],
+    *,
+    overrides: Optional[Mapping[str, Any]] = None,
+    epoch_resume: Optional[int] = None,
+    use_gpu: Optional[int] = None,
+) -> PretrainRun:
+    """Check the config, build the tok2vec and objective, and return the run (an iterator of PretrainSteps).
+
+    `epoch_resume=N` loads `output_dir/modelN.bin` and continues with epoch N + 1. Config problems
+    raise one ConfigError listing them all.
+    """
+    output = Path(output_dir)
+    setup = prepare_pretraining(config, output, overrides=overrides, epoch_resume=epoch_resume, use_gpu=use_gpu)
+    return PretrainRun(setup, output)
+
+
+def pretrain(
+    config: ConfigSource,
+    output_dir: Union[str, Path],
+    *,
+    overrides: Optional[Mapping[str, Any]] = None,
+    epoch_resume: Optional[int] = None,
+    use_gpu: Optional[int] = None,
+    callback: Optional[Callable[[PretrainStep], None]] = None,
+) -> PretrainResult:
+    """Pretrain the tok2vec of `config` on its raw text, saving `model{epoch}.bin` per epoch in `output_dir`.
+
+    `callback(step)` sees every PretrainStep (the CLI prints the epoch ends). Ctrl-C stops cleanly:
+    the weights of finished epochs are kept and `result.interrupted` is set.
+    """
+    run = iter_pretrain(config, output_dir, overrides=overrides, epoch_resume=epoch_resume, use_gpu=use_gpu)
+    try:
+        for step in run:
+            if callback is not None:
+                callback(step)
+    except KeyboardInterrupt:
+        run.close()
+    assert run.result is not None
+    return run.result
+
+
+# ----- setup ---------------------------------------------------------------------------------------------
+def prepare_pretraining(
+    config: ConfigSource,
+    output_dir: Path,
+    *,
+    overrides: Optional[Mapping[str, Any]] = None,
+    epoch_resume: Optional[int] = None,
+    use_gpu: Optional[int] = None,
+) -> _Setup:
+    raw = load_config(config, overrides, interpolate=False)
+    cfg = load_config(raw)
+    system = cfg.get("system", {}) or {}
+    seed = system.get("seed", 0)
+    fix_random_seed(seed if isinstance(seed, int) and not isinstance(seed, bool) else 0)
+    gpu_id = use_gpu if use_gpu is not None else system.get("gpu_id", -1)
+    select_device(-1 if gpu_id is None else int(gpu_id), system.get("gpu_allocator"))
+
+    problems: List[ConfigProblem] = []
+    if not isinstance(cfg.get("pretraining"), dict):
+        raise ConfigError([ConfigProblem("pretraining", "the config has no [pretraining] section",
+                                         expected="a [pretraining] section (nbnlp init-config --pretraining writes one)")])
+    settings = _check_settings(cfg["pretraining"], problems)
+    nlp: Optional[Language] = None
+    try:
+        nlp = Language.from_config(cfg)
+    except ConfigError as err:
+        problems.extend(err.problems)
+    pipeline = list(cfg.get("nlp", {}).get("pipeline", []))
+    if settings["component"] not in pipeline:
+        problems.append(ConfigProblem("pretraining.component", "no such component in the pipeline", expected=" or ".join(pipeline) or "a component", given=settings["component"]))
+    corpus = resolve_corpus(cfg, raw, settings["corpus"], problems)
+    vectors_path = (cfg.get("initialize", {}) or {}).get("vectors")
+    if problems or nlp is None:
+        raise ConfigError(_unique(problems))
+    if vectors_path:
+        try:
+            nlp.vocab.vectors = load_vectors(str(vectors_path))
+        except FileNotFoundError as err:
+            raise ConfigError([ConfigProblem("initialize.vectors", str(err), given=vectors_path)]) from None
+    tok2vec = getattr(nlp.get_pipe(settings["component"]), "model", None)
+    if not isinstance(tok2vec, Model):
+        raise ConfigError([ConfigProblem("pretraining.component", "the component has no model to pretrain", given=settings["component"])])
+    head = settings["objective"]
+    if head.attrs.get("objective") == "vectors":
+        if not nlp.vocab.vectors:
+            raise ConfigError([ConfigProblem("pretraining.objective", "the vectors objective needs a vectors table, but initialize.vectors is not set",
+                                             expected='[initialize] vectors = "DIR" (made by nbnlp init-vectors), or nbnlp.PretrainCharacters.v1')])
+        try:
+            set_output_width(head, nlp.vocab.vectors.width)
+        except ValueError as err:
+            raise ConfigError([ConfigProblem("pretraining.objective.nO", str(err))]) from None
+    model = chain(tok2vec, head)
+    sample = []
+    for doc in corpus(nlp):
+        sample.append(doc)
+        if len(sample) >= N_INIT_DOCS:
+            break
+    if not sample:
+        raise ConfigError([ConfigProblem(getattr(corpus, "config_key", settings["corpus"]), "the pretraining corpus has no text", given=getattr(corpus, "path", None))])
+    model.initialize(X=sample)
+    start_epoch = 0
+    output_dir.mkdir(parents=True, exist_ok=True)
+    if epoch_resume is not None:
+        weights = output_dir / f"model{epoch_resume}.bin"
+        if not weights.exists():
+            found = ", ".join(sorted(p.name for p in output_dir.glob("model*.bin"))) or "none"
+            raise FileNotFoundError(f"--epoch-resume {epoch_resume}: no {weights} to resume from (weights there: {found})")
+        load_weights(tok2vec, weights, loc="epoch_resume", config=cfg, component=settings["component"])
+        head_weights = output_dir / f"objective{epoch_resume}.bin"
+        if head_weights.exists():  # the objective's head too, so the loss continues where it was (a new objective starts fresh)
+            head_data = head_weights.read_bytes()
+            if not shape_differences(head, srsly.msgpack_loads(head_data)["nodes"]):
+                head.from_bytes(head_data)
+        start_epoch = epoch_resume + 1
+        _trim_log(output_dir / LOG_FILE, epoch_resume)
+    with atomic_write(output_dir / CONFIG_FILE, "w", encoding="utf8") as f:
+        f.write(cfg.to_str())
+    rng = numpy.random.default_rng(seed if isinstance(seed, int) and not isinstance(seed, bool) else 0)
+    return _Setup(nlp, tok2vec, head, model, settings["optimizer"], corpus, settings["batcher"], settings, cfg, start_epoch, rng)
+
+
+def _trim_log(path: Path, last_epoch: int) -> None:
+    """Drop the log lines of epochs after `last_epoch`: a resumed run writes them again."""
+    if not path.exists():
+        return
+    kept = []
+    for line in path.read_text(encoding="utf8").splitlines():
+        try:
+            if json.loads(line).get("epoch", 0) <= last_epoch:
+                kept.append(line)
+        except (ValueError, AttributeError):
+            continue
+    with atomic_write(path, "w", encoding="utf8") as f:
+        f.write("".join(line + "\n" for line in kept))
+
+
+def _check_settings(section: Dict[str, Any], problems: List[ConfigProblem]) -> Dict[str, Any]:
+    """The `[pretraining]` settings with defaults filled in and blocks resolved; problems are appended."""
+    for key in section:
+        if key not in DEFAULTS:
+            close = difflib.get_close_matches(key, sorted(DEFAULTS), n=1)
+            hint = f"; did you mean 'pretraining.{close[0]}'?" if close else ""
+            problems.append(ConfigProblem(f"pretraining.{key}", f"unknown setting{hint}", given=section[key]))
+    values = {key: section.get(key, default) for key, default in DEFAULTS.items()}
+    checks = {
+        "max_epochs": (lambda x: _is_int(x) and x >= 1, "an integer of 1 or more"),
+        "dropout": (lambda x: isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x < 1, "a number from 0 to below 1"),
+        "n_save_every": (lambda x: x is None or (_is_int(x) and x >= 1), "null or an integer of 1 or more (batches between saves)"),
+        "component": (lambda x: isinstance(x, str) and bool(x), "a component name"),
+        "corpus": (lambda x: isinstance(x, str) and bool(x), "a dotted section name like 'corpora.pretrain'"),
+    }
+    for key, (ok, expected) in checks.items():
+        if not ok(values[key]):
+            problems.append(ConfigProblem(f"pretraining.{key}", "wrong value", expected=expected, given=values[key]))
+            values[key] = DEFAULTS[key]
+    for key, namespace in BLOCKS.items():
+        values[key] = _resolve_block(f"pretraining.{key}", values[key], namespace, problems)
+    head = values["objective"]
+    if head is not None and (not isinstance(head, Model) or "objective" not in head.attrs):
+        problems.append(ConfigProblem("pretraining.objective", "not a pretraining objective",
+                                      expected="nbnlp.PretrainCharacters.v1 or nbnlp.PretrainVectors.v1"))
+    return values
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _unique(problems: List[ConfigProblem]) -> List[ConfigProblem]:
+    seen: set = set()
+    return [p for p in problems if not (str(p) in seen or seen.add(str(p)))]
+
+
+# ----- loading pretrained weights ------------------------------------------------------------------------
+def load_pretrained_tok2vec(nlp: Language, path: Union[str, Path]) -> None:
+    """`[initialize] init_tok2vec`: load pretrained weights into the `[pretraining] component` (default tok2vec)."""
+    config = nlp.config
+    component = str((config.get("pretraining", {}) or {}).get("component") or "tok2vec")
+    loc = "initialize.init_tok2vec"
+    if not nlp.has_pipe(component):
+        raise ConfigError([ConfigProblem(loc, f"the weights go into component {component!r} (pretraining.component), which is not in the pipeline",
+                                         expected=" or ".join(nlp.pipe_names) or "a component", given=component)])
+    model = getattr(nlp.get_pipe(component), "model", None)
+    if not isinstance(model, Model):
+        raise ConfigError([ConfigProblem(loc, f"component {component!r} has no model to load weights into", given=str(path))])
+    load_weights(model, path, loc=loc, config=config, component=component)
+
+
+def load_weights(model: Model, path: Union[str, Path], *, loc: str, config: Optional[Mapping[str, Any]] = None, component: str = "tok2vec") -> None:
+    """Load thinc weights into an initialised model; weights of another shape are a ConfigError at `loc` saying what differs."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError([ConfigProblem(loc, "no such file", expected="weights saved by nbnlp pretrain (OUTPUT_DIR/modelN.bin)", given=str(path))])
+    data = path.read_bytes()
+    try:
+        msg = srsly.msgpack_loads(data)
+        nodes = msg["nodes"]
+    except Exception:
+        raise ConfigError([ConfigProblem(loc, "not a weights file written by nbnlp pretrain", given=str(path))]) from None
+    differences = shape_differences(model, nodes)
+    if differences:
+        settings = config_differences(path.parent / CONFIG_FILE, config, component)
+        detail = "; ".join(settings) if settings else "; ".join(differences)
+        raise ConfigError([ConfigProblem(loc, f"the pretrained weights do not fit components.{component}.model: {detail}", given=str(path))])
+    model.from_bytes(data)
+
+
+def shape_differences(model: Model, nodes: List[Dict[str, Any]]) -> List[str]:
+    """How the saved layers differ from the model's (layer count, then each set dimension), in words."""
+    here = list(model.walk())
+    if len(nodes) != len(here):
+        return [f"the pretrained model has {len(nodes)} layers and this one {len(here)} "
+                "(the architectures differ, e.g. depth, attrs or include_static_vectors)"]
+    out = []
+    for i, (saved, node) in enumerate(zip(nodes, here)):
+        for dim, value in (saved.get("dims") or {}).items():
+            if value is not None and node.has_dim(dim) is True and node.get_dim(dim) != value:
+                out.append(f"layer {i} ({node.name}) {_DIM_NAMES.get(dim, dim)}: {value} pretrained, {node.get_dim(dim)} here")
+    if len(out) > 4:
+        out = out[:4] + [f"and {len(out) - 4} more"]
+    return out
+
+
+_DIM_NAMES = {"nO": "output width nO", "nI": "input width nI", "nV": "rows nV", "nP": "maxout pieces nP"}
+
+
+def config_differences(saved_config: Path, config: Optional[Mapping[str, Any]], component: str) -> List[str]:
+    """Settings of the component's model that differ between the pretraining config saved with the weights and `config`."""
+    if config is None or not saved_config.exists():
+        return []
+    try:
+        saved = load_config(saved_config)
+    except ConfigError:
+        return []
+    saved_component = str((saved.get("pretraining", {}) or {}).get("component") or component)
+    theirs = dict(_model_items(saved, saved_component))
+    ours = dict(_model_items(config, component))
+    out = []
+    for key in sorted(set(theirs) | set(ours)):
+        if theirs.get(key, "(unset)") != ours.get(key, "(unset)"):
+            out.append(f"components.{component}.model.{key} is {_show(theirs.get(key))} in the pretraining config, {_show(ours.get(key))} here")
+    return out
+
+
+def _model_items(config: Mapping[str, Any], component: str) -> Iterator[tuple]:
+    block = ((config.get("components", {}) or {}).get(component, {}) or {}).get("model", {}) or {}
+    yield from dotted_items(block)
+
+
+def _show(value: Any) -> str:
+    return "unset" if value is None else json.dumps(value)
+
+
+__all__ = [
+    "PretrainResult", "PretrainRun", "PretrainStep", "RawTextCorpus", "config_differences", "create_raw_text_corpus",
+    "iter_pretrain", "load_pretrained_tok2vec", "load_weights", "pretrain", "prepare_pretraining", "shape_differences",
+]

@@ -1,0 +1,401 @@
+"""The tutorials in notebooks/ run top to bottom in a real kernel, are committed clean, and Binder can install them.
+
+Each notebook runs once per session (nbclient, a fresh python3 kernel whose cwd is a temporary copy, so training/,
+corpus/ and friends never land in the repository); the tests then read its outputs by cell tag. A cell that fails
+in any way (an error output, or a UsageError that IPython shows as one stderr line) fails the run test with the
+cell's number, tag, first source line and error. The Binder checks read binder/requirements.txt against
+pyproject.toml offline, and resolve it with `pip install --dry-run` where a package index can be reached.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from notebook_helpers import (
+    REPO, cell_by_tag, error_outputs, execute_notebook, html_of, missing_modules, parse_table, require, stream_text,
+    widget_views,
+)
+
+NOTEBOOKS = REPO / "notebooks"
+BINDER = REPO / "binder"
+TUTORIALS = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
+EXPECTED = [
+    "01_quickstart.ipynb", "02_named_entities.ipynb", "03_text_classification.ipynb",
+    "04_custom_architecture.ipynb", "05_hyperparameters.ipynb", "06_gpu.ipynb",
+]
+TIME_LIMIT_S = 180  # the issue's limit per notebook on 2 CPU cores (they take well under a minute)
+
+
+# ----- running the notebooks -----------------------------------------------------------------------------------
+class Runs:
+    """Each notebook executed at most once per test session: name -> (notebook, replies, seconds, folder)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.done: dict[str, tuple] = {}
+
+    def __call__(self, name: str):
+        if name not in self.done:
+            require(missing_modules("nbclient", "nbformat", "ipykernel"))
+            folder = self.root / Path(name).stem
+            folder.mkdir(parents=True)
+            shutil.copyfile(NOTEBOOKS / name, folder / name)
+            start = time.monotonic()
+            nb, replies = execute_notebook(folder / name, timeout=TIME_LIMIT_S)
+            self.done[name] = (nb, replies, time.monotonic() - start, folder)
+        return self.done[name]
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory) -> Runs:
+    return Runs(tmp_path_factory.mktemp("tutorials"))
+
+
+def failures(nb, replies: dict) -> list[str]:
+    """One line per code cell that did not run cleanly: its number, tag, first source line and the error."""
+    lines = []
+    for number, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        tags = ",".join(cell.metadata.get("tags", [])) or "-"
+        first = cell.source.splitlines()[0] if cell.source else ""
+        where = f"cell {number} [{tags}] {first[:70]!r}"
+        reply = replies.get(cell.id)
+        if reply is None or cell.get("execution_count") is None:
+            lines.append(f"{where}: not run")
+            continue
+        for err in error_outputs(cell):
+            trace = "\n".join(re.sub(r"\x1b\[[0-9;]*m", "", line) for line in err.get("traceback", [])[-6:])
+            lines.append(f"{where}: {err['ename']}: {err['evalue']}\n{trace}")
+        if reply.get("status") != "ok" and not error_outputs(cell):  # e.g. a UsageError: only a stderr line
+            lines.append(f"{where}: {reply.get('ename')}: {reply.get('evalue')}")
+        stderr = stream_text(cell)
+        if "Traceback" in stderr or re.search(r"^\w*Error\b", stderr, re.M):
+            lines.append(f"{where} wrote to stderr:\n{stderr[-1500:]}")
+    return lines
+
+
+def stdout(nb, tag: str) -> str:
+    return stream_text(cell_by_tag(nb, tag), "stdout")
+
+
+def metrics(nb, tag: str) -> tuple[list[str], list[tuple[str, list[str]]], str]:
+    """The live training view of a `%nlp_train` cell: (headers, rows, html)."""
+    html = html_of(cell_by_tag(nb, tag))
+    table = parse_table(html, "nbnlp-metrics")
+    assert table is not None, f"{tag}: no <table class='nbnlp-metrics'> in the output:\n{html[:400]}"
+    assert re.search(r'class="nbnlp-status"[^>]*>\s*Finished', html), f"{tag}: the status line does not say Finished"
+    return table[0], table[1], html
+
+
+def column(headers: list[str], rows, name: str) -> list[float]:
+    return [float(cells[headers.index(name)]) for _, cells in rows]
+
+
+def saved_config(folder: Path, output: str):
+    from thinc.api import Config
+
+    path = folder / output / "model-best" / "config.cfg"
+    assert path.is_file(), f"{path} was not saved"
+    return Config().from_disk(path, interpolate=False)
+
+
+def has_png(cell) -> bool:
+    return any("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
+
+
+# ----- every notebook ---------------------------------------------------------------------------------------------
+def test_the_six_tutorials_are_there() -> None:
+    assert TUTORIALS == EXPECTED
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_notebook_runs_top_to_bottom(runs, name: str) -> None:
+    nb, replies, seconds, _ = runs(name)
+    problems = failures(nb, replies)
+    assert not problems, f"{name}: cells that failed:\n" + "\n".join(problems)
+    assert seconds < TIME_LIMIT_S, f"{name} took {seconds:.0f} s (limit {TIME_LIMIT_S} s)"
+    print(f"{name}: {seconds:.1f} s")
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_notebook_is_committed_without_outputs(name: str) -> None:
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", nb.metadata.get("kernelspec")
+    assert "widgets" not in nb.metadata, "saved widget state: clear it before committing"
+    for number, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, (
+                f"{name}: cell {number} was committed with outputs or an execution count "
+                f"(clear them: jupyter nbconvert --clear-output --inplace {name})"
+            )
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# ") and "This notebook teaches" in first.source
+    # Only data shipped in the package or written by the notebook: nothing downloaded, nothing outside its folder.
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not re.search(r"https?://|\.\./|shared/data|/work/", cell.source), f"{name}: {cell.source[:200]!r}"
+
+
+# ----- what each notebook shows ----------------------------------------------------------------------------------
+def test_quickstart_trains_evaluates_inspects_and_reloads(runs) -> None:
+    nb, _, _, folder = runs("01_quickstart.ipynb")
+    config = html_of(cell_by_tag(nb, "config"))
+    assert "nbnlp-config-cell" in config and "tok2vec, tagger, parser" in config
+    assert widget_views(cell_by_tag(nb, "config")), "no override form under the config"
+    headers, rows, html = metrics(nb, "train")
+    assert {"LOSS TAGGER", "LOSS PARSER", "TAG_ACC", "DEP_UAS", "DEP_LAS", "SCORE"} <= set(headers), headers
+    assert [int(cells[headers.index("#")]) for _, cells in rows] == [100, 200, 300]
+    assert column(headers, rows, "TAG_ACC")[-1] > 70, "the tagger learnt next to nothing"
+    assert re.search(r'<img class="nbnlp-curves"[^>]*src="data:image/png;base64,', html)
+    assert re.search(r"step \d+: tag accuracy \d+\.\d%, labelled attachment \d+\.\d%", stdout(nb, "summary"))
+    evaluation = html_of(cell_by_tag(nb, "evaluate"))
+    _, score_rows = parse_table(evaluation, "nbnlp-scores")
+    keys = {cells[1] for _, cells in score_rows}
+    assert {"tag_acc", "dep_uas", "dep_las"} <= keys, keys
+    assert 'data-key="dep_las_per_type"' in evaluation and 'class="nbnlp-confusion"' in evaluation
+    inspect = html_of(cell_by_tag(nb, "inspect"))
+    assert "200 examples" in inspect and "(errors only)" in inspect
+    assert "<svg" in html_of(cell_by_tag(nb, "predict"))
+    assert stdout(nb, "reload").strip() == "same tags and parse after reloading: True"
+    assert (folder / "my_pipeline" / "config.cfg").is_file()
+    assert saved_config(folder, "training/quickstart")["nlp"]["pipeline"] == ["tok2vec", "tagger", "parser"]
+
+
+def test_named_entities_converts_checks_trains_and_breaks_errors_down_by_type(runs) -> None:
+    nb, _, _, folder = runs("02_named_entities.ipynb")
+    assert "800 docs" in stdout(nb, "convert") and "200 docs" in stdout(nb, "convert")
+    assert "my_entities.nbnlp: 4 docs" in stdout(nb, "jsonl")
+    assert sorted(p.name for p in (folder / "corpus" / "train").iterdir()) == ["my_entities.nbnlp", "uner-train.nbnlp"]
+    debug = html_of(cell_by_tag(nb, "debug"))
+    assert "0 errors" in debug and "804 docs" in debug, "debug-data did not read both converted training files"
+    headers, rows, _ = metrics(nb, "train")
+    assert {"LOSS NER", "ENTS_F", "ENTS_P", "ENTS_R"} <= set(headers), headers
+    assert max(column(headers, rows, "ENTS_F")) > 10
+    evaluation = html_of(cell_by_tag(nb, "evaluate"))
+    assert 'data-key="ents_per_type"' in evaluation and 'class="nbnlp-confusion"' in evaluation
+    # The per-type breakdown: right + wrong type + missed adds up to the gold count for each type.
+    lines = stdout(nb, "by-type").splitlines()
+    assert lines[0].split() == ["type", "gold", "right", "wrong", "type", "missed", "spurious"]
+    found = {}
+    for line in lines[1:]:
+        label, gold, right, wrong, missed, spurious = line.split()
+        assert int(right) + int(wrong) + int(missed) == int(gold), line
+        found[label] = int(gold)
+    assert set(found) == {"LOC", "ORG", "PER"} and all(found.values()), found
+    assert re.match(r"\d+ dev sentences with an ORG error", stdout(nb, "inspect-type"))
+    assert widget_views(cell_by_tag(nb, "inspect-type")) and widget_views(cell_by_tag(nb, "inspect"))
+    assert "(errors only)" in html_of(cell_by_tag(nb, "inspect"))
+
+
+def test_text_classification_compares_two_architectures_and_trains_multilabel(runs) -> None:
+    nb, _, _, folder = runs("03_text_classification.ipynb")
+    for tag in ("train-bow", "train-ensemble"):
+        headers, rows, _ = metrics(nb, tag)
+        assert {"LOSS TEXTCAT", "CATS_MACRO_F", "SCORE"} <= set(headers), headers
+        assert len(rows) == 6
+    # Each run's override really swapped the model block (the saved config is what was trained).
+    bow = saved_config(folder, "training/bow")["components"]["textcat"]["model"]
+    ensemble = saved_config(folder, "training/ensemble")["components"]["textcat"]["model"]
+    assert bow["@architectures"] == "nbnlp.TextCatBOW.v1" and bow["ngram_size"] == 2
+    assert ensemble["@architectures"] == "nbnlp.TextCatEnsemble.v1"
+    assert ensemble["linear_model"]["@architectures"] == "nbnlp.TextCatBOW.v1" and ensemble["linear_model"]["ngram_size"] == 2
+    assert has_png(cell_by_tag(nb, "plot"))
+    summary = stdout(nb, "plot")
+    assert re.search(r"bag of words\s+best macro F 0\.\d{3}", summary) and re.search(r"ensemble\s+best macro F 0\.\d{3}", summary)
+    assert 'class="nbnlp-confusion"' in html_of(cell_by_tag(nb, "evaluate"))
+    headers, rows, _ = metrics(nb, "train-multilabel")
+    assert "LOSS TEXTCAT_MULTILABEL" in headers
+    multilabel = saved_config(folder, "training/tickets")["components"]["textcat_multilabel"]
+    assert multilabel["model"]["exclusive_classes"] is False
+    predictions = stdout(nb, "predict")
+    assert predictions.count("->") == 2 and all(label in predictions for label in ("BILLING", "BUG", "URGENT"))
+
+
+def test_custom_architecture_is_registered_used_and_replaced(runs) -> None:
+    nb, _, _, folder = runs("04_custom_architecture.ipynb")
+    assert stdout(nb, "register").startswith("Token vectors -> ReLU(hidden_width)")
+    assert stdout(nb, "reregister").startswith("Token vectors -> two ReLU(hidden_width) layers")
+    for output in ("training/custom", "training/custom2"):
+        model = saved_config(folder, output)["components"]["tagger"]["model"]
+        assert model["@architectures"] == "my.Model.v1" and model["tok2vec"]["@architectures"] == "nbnlp.Tok2VecListener.v1"
+    for tag in ("train", "train-again"):
+        headers, rows, _ = metrics(nb, tag)
+        assert max(column(headers, rows, "TAG_ACC")) > 50, tag
+    assert "relu>>dropout>>softmax" in stdout(nb, "layers")
+    compare = stdout(nb, "compare")
+    assert "one hidden layer   1 ReLU layers" in compare and "two hidden layers  2 ReLU layers" in compare
+
+
+def test_hyperparameters_change_through_the_form_and_both_runs_are_compared(runs) -> None:
+    nb, _, _, folder = runs("05_hyperparameters.ipynb")
+    assert widget_views(cell_by_tag(nb, "config"))
+    assert stdout(nb, "set-values").splitlines() == [
+        "--training.dropout 0.3", "--training.optimizer.learn_rate 0.003", "--training.batcher.size 500",
+    ]
+    settings = {}
+    for output in ("training/baseline", "training/tuned"):
+        training = saved_config(folder, output)["training"]
+        settings[output] = (training["dropout"], training["optimizer"]["learn_rate"], training["batcher"]["size"])
+    assert settings == {"training/baseline": (0.1, 0.001, 1000), "training/tuned": (0.3, 0.003, 500)}
+    for tag in ("train-baseline", "train-tuned"):
+        headers, rows, _ = metrics(nb, tag)
+        assert len(rows) == 6 and max(column(headers, rows, "TAG_ACC")) > 50, tag
+    assert has_png(cell_by_tag(nb, "compare"))
+    assert len(re.findall(r"best tag accuracy \d+\.\d% at step \d+", stdout(nb, "compare"))) == 2
+
+
+def test_gpu_notebook_trains_on_the_device_it_found(runs) -> None:
+    nb, _, _, folder = runs("06_gpu.ipynb")
+    selected = stdout(nb, "select")
+    device = re.search(r"Computing on: (\S+)", selected).group(1)
+    if device == "cpu":
+        assert selected.startswith("No usable GPU, so this notebook trains on the CPU instead: ")
+        assert len(selected.splitlines()) == 2, selected
+    else:
+        assert device.startswith("cuda:") and "No usable GPU" not in selected
+    assert f"device         {device}" in stdout(nb, "device-info")
+    headers, rows, _ = metrics(nb, "train")
+    assert len(rows) == 4 and "TAG_ACC" in headers
+    assert f"training words per second on {device}" in stdout(nb, "speed")
+    assert (folder / "training" / "gpu" / "model-best" / "config.cfg").is_file()
+
+
+# ----- README links -----------------------------------------------------------------------------------------------
+def test_readme_links_every_notebook_on_binder() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf8")
+    links = re.findall(r"https://mybinder\.org/v2/gh/([^/\s]+/[^/\s]+)/HEAD\?urlpath=lab/tree/(\S+)", readme)
+    repos = {repo for repo, _ in links}
+    assert len(repos) == 1, f"Binder links point at more than one repository: {repos}"
+    targets = {target for _, target in links}
+    assert targets == {"notebooks"} | {f"notebooks/{name}" for name in TUTORIALS}, targets
+
+
+# ----- Binder -----------------------------------------------------------------------------------------------------
+def binder_requirements() -> tuple[list[str], dict[str, Requirement]]:
+    """(local path lines, {canonical name: pinned requirement}) of binder/requirements.txt."""
+    local, pins = [], {}
+    for number, raw in enumerate((BINDER / "requirements.txt").read_text(encoding="utf8").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith((".", "/")) or line.startswith(("-e", "--editable")):
+            local.append(line)
+            continue
+        req = Requirement(line)
+        specs = list(req.specifier)
+        assert len(specs) == 1 and specs[0].operator == "==" and "*" not in specs[0].version and not req.marker, (
+            f"binder/requirements.txt line {number}: {raw!r} is not an exact pin (name==version)"
+        )
+        name = canonicalize_name(req.name)
+        assert name not in pins, f"binder/requirements.txt line {number}: {req.name} pinned twice"
+        pins[name] = req
+    return local, pins
+
+
+def pinned_version(req: Requirement) -> Version:
+    return Version(next(iter(req.specifier)).version)
+
+
+def pyproject() -> dict:
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf8"))
+
+
+def test_binder_installs_nbnlp_from_the_repository_with_pins_inside_pyproject_ranges() -> None:
+    local, pins = binder_requirements()
+    # repo2docker runs `pip install -r binder/requirements.txt` from the repository root, and pip resolves a local
+    # path in a requirements file against the working directory: "." is the repository root.
+    assert local == ["."], f"expected exactly one local line '.', found {local}"
+    assert pyproject()["project"]["name"] == "nbnlp"
+    problems = []
+    project = pyproject()["project"]
+    for raw in project["dependencies"]:
+        dep = Requirement(raw)
+        pin = pins.get(canonicalize_name(dep.name))
+        if pin is None:
+            problems.append(f"{dep.name}: not pinned")
+        elif not dep.specifier.contains(pinned_version(pin), prereleases=True):
+            problems.append(f"{dep.name}: pinned {pinned_version(pin)}, pyproject wants {dep.specifier}")
+    for raw in project["optional-dependencies"]["dev"]:  # the front end the e2e tests use (jupyterlab, ipykernel)
+        dep = Requirement(raw)
+        pin = pins.get(canonicalize_name(dep.name))
+        if pin is not None and not dep.specifier.contains(pinned_version(pin), prereleases=True):
+            problems.append(f"{dep.name}: pinned {pinned_version(pin)}, the dev extra wants {dep.specifier}")
+    assert not problems, "binder/requirements.txt vs pyproject.toml:\n" + "\n".join(problems)
+    assert {"jupyterlab", "ipywidgets", "ipykernel", "notebook"} <= set(pins)
+    runtime = (BINDER / "runtime.txt").read_text(encoding="utf8").strip()
+    match = re.fullmatch(r"python-(3\.\d+)", runtime)
+    assert match, f"binder/runtime.txt: {runtime!r} is not python-3.X"
+    assert SpecifierSet(pyproject()["project"]["requires-python"]).contains(f"{match.group(1)}.0")
+
+
+def _index_reachable(requirement: str) -> bool:
+    """Whether pip can find one pinned package (cheap: one package, no dependencies, nothing installed)."""
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--ignore-installed", "--quiet",
+             "--disable-pip-version-check", requirement],
+            capture_output=True, text=True, timeout=60,
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return probe.returncode == 0
+
+
+def test_binder_requirements_resolve_and_pin_everything_nbnlp_needs(tmp_path) -> None:
+    """What Binder's pip would install: nbnlp from this checkout, every package of its run-time closure pinned."""
+    _, pins = binder_requirements()
+    if os.environ.get("PIP_NO_INDEX") or not _index_reachable(str(pins["thinc"])):
+        pytest.skip("no package index reachable: cannot resolve binder/requirements.txt")
+    report = tmp_path / "report.json"
+    cmd = [
+        sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet", "--disable-pip-version-check",
+        "--report", str(report), "-r", str(BINDER / "requirements.txt"),
+    ]
+    try:
+        result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        pytest.skip("pip's dry run took over 300 s (slow index): not resolved")
+    assert result.returncode == 0, f"pip could not resolve binder/requirements.txt:\n{result.stderr[-3000:]}"
+    installs = {canonicalize_name(item["metadata"]["name"]): item for item in json.loads(report.read_text())["install"]}
+    nbnlp = installs["nbnlp"]
+    assert nbnlp["download_info"]["url"] == REPO.as_uri(), nbnlp["download_info"]
+    for name, pin in pins.items():
+        assert Version(installs[name]["metadata"]["version"]) == pinned_version(pin), name
+    # nbnlp's run-time closure, from the resolved packages' own metadata, markers evaluated for Binder's Python
+    # (binder/runtime.txt) and for the extras each package is required with (none for nbnlp itself).
+    python = (BINDER / "runtime.txt").read_text(encoding="utf8").strip().removeprefix("python-")
+    environment = {**default_environment(), "python_version": python, "python_full_version": f"{python}.0"}
+    closure: set[str] = set()
+    todo: list[tuple[str, frozenset]] = [("nbnlp", frozenset())]
+    seen: set[tuple[str, frozenset]] = set()
+    while todo:
+        name, extras = todo.pop()
+        for raw in installs[name]["metadata"].get("requires_dist", []):
+            req = Requirement(raw)
+            if req.marker and not any(req.marker.evaluate({**environment, "extra": e}) for e in (extras or {""})):
+                continue
+            key = (canonicalize_name(req.name), frozenset(req.extras))
+            closure.add(key[0])
+            if key not in seen:
+                seen.add(key)
+                todo.append(key)
+    unpinned = sorted(closure - set(pins))
+    assert not unpinned, f"nbnlp needs these at run time but binder/requirements.txt does not pin them: {unpinned}"
