@@ -165,7 +165,7 @@ class NlpMagics(Magics):
         def on_train(new_config: Any) -> None:
             self.ns[name] = new_config
             try:
-                self.run_training(new_config, DEFAULT_RESULT_NAME, output=f"training/{name}")
+                self.run_training(new_config, DEFAULT_RESULT_NAME, output=f"training/{name}", view="widget")
             except UsageError as err:
                 display(HTML(f'<pre style="color:#dc2626">UsageError: {html.escape(str(err))}</pre>'))
 
@@ -215,7 +215,13 @@ class NlpMagics(Magics):
         except USER_ERRORS as err:
             raise _user_error(err) from None
         progress = TrainingProgress.for_run(run)
-        live = HTMLTrainingView(progress) if _view_kind(self.shell, view) == "html" else ConsoleTrainingView(progress)
+        kind = _view_kind(self.shell, view)
+        if kind == "widget":  # inside an ipywidgets.Output (the form's Train button): update a widget's value
+            import ipywidgets
+
+            live: Any = HTMLTrainingView(progress, widget=ipywidgets.HTML())
+        else:
+            live = HTMLTrainingView(progress) if kind == "html" else ConsoleTrainingView(progress)
         live.start()
         status = INTERRUPTED
         try:

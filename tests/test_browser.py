@@ -166,6 +166,16 @@ def test_notebook_trains_and_the_form_shows_the_override(page, lab, tmp_path) ->
         assert "nbnlp-modified" in (field.get_attribute("class") or "").split()
         screenshot(page, tmp_path, "browser-config-form.png", element=cell_of(page, ".nbnlp-config-form"))
 
+        # Retrain from the form: the Train button runs the edited config; its live view appears in the form's
+        # output area and updates in place there until it says Finished, with one row per evaluation (40 / 4).
+        form.locator(".nbnlp-train-button").click()
+        retrained = form.locator('.nbnlp-form-output .nbnlp-status[data-status="finished"]')
+        retrained.wait_for(state="visible", timeout=180_000)
+        rows = form.locator(".nbnlp-form-output table.nbnlp-metrics tr.nbnlp-row")
+        assert rows.count() == 10, rows.count()
+        assert form.locator(".nbnlp-form-output .nbnlp-status").count() == 1  # updated in place, not appended
+        screenshot(page, tmp_path, "browser-form-retrain.png", element=cell_of(page, ".nbnlp-config-form"))
+
 
 def cell_of(page, selector: str):
     """The notebook cell (input and outputs) holding an element matching `selector`."""

@@ -153,7 +153,10 @@ def metrics_table_html(progress: TrainingProgress) -> str:
     """One row per evaluation under the console logger's headers; the best row highlighted."""
     table = progress.table
     best = progress.best
-    head = "".join(f'<th style="{_CELL};border-bottom:2px solid #9ca3af">{html.escape(h)}</th>' for h in table.headers())
+    head = "".join(
+        f'<th style="{_CELL};border-bottom:2px solid #9ca3af;position:sticky;top:0;background:#fff">{html.escape(h)}</th>'
+        for h in table.headers()
+    )
     rows = []
     for info in progress.evaluations:
         is_best = best is not None and info.step == best.step
@@ -162,7 +165,8 @@ def metrics_table_html(progress: TrainingProgress) -> str:
         cells = "".join(f'<td style="{_CELL}">{html.escape(c)}</td>' for c in table.row(info))
         rows.append(f'<tr class="{css}" data-step="{info.step}"{style}>{cells}</tr>')
     return (
-        '<div style="max-height:22em;overflow:auto;margin:4px 0">'
+        # column-reverse makes the scroll box start at its bottom: the newest rows stay in view without JavaScript
+        '<div style="max-height:24em;overflow:auto;margin:4px 0;display:flex;flex-direction:column-reverse;align-items:flex-start">'
         f'<table class="nbnlp-metrics" style="{_TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></div>'
     )
@@ -196,12 +200,15 @@ class HTMLTrainingView:
     """Shows the progress as HTML through one display handle, re-rendered at most every `min_interval` s.
 
     Evaluations and the final state are always shown at once; the curves are redrawn only when a new
-    evaluation arrives (drawing costs tens of milliseconds).
+    evaluation arrives (drawing costs tens of milliseconds). With `widget` (an `ipywidgets.HTML`) the
+    view is that widget's value instead: needed inside an `ipywidgets.Output` (the override form's
+    Train button), where front ends do not apply display-handle updates.
     """
 
-    def __init__(self, progress: TrainingProgress, *, min_interval: float = 0.3) -> None:
+    def __init__(self, progress: TrainingProgress, *, min_interval: float = 0.3, widget: Any = None) -> None:
         self.progress = progress
         self.min_interval = min_interval
+        self.widget = widget
         self._handle: Any = None
         self._last_render = 0.0
         self._curves: Optional[bytes] = None
@@ -212,7 +219,12 @@ class HTMLTrainingView:
     def start(self) -> None:
         from IPython.display import HTML, display
 
-        self._handle = display(HTML(self.html()), display_id=True)
+        if self.widget is not None:
+            self.widget.value = self.html()
+            display(self.widget)
+            self._handle = self.widget
+        else:
+            self._handle = display(HTML(self.html()), display_id=True)
         self._last_render = time.monotonic()
 
     def update(self, info: StepInfo) -> None:
@@ -239,7 +251,10 @@ class HTMLTrainingView:
         if self._handle is None:
             self.start()
             return
-        self._handle.update(HTML(self.html()))
+        if self.widget is not None:
+            self.widget.value = self.html()
+        else:
+            self._handle.update(HTML(self.html()))
         self._last_render = time.monotonic()
         self.renders += 1
 

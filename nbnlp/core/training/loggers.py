@@ -53,7 +53,7 @@ class TrainingTable:
         return [
             str(info.epoch),
             str(info.step),
-            *(f"{info.losses.get(n, 0.0):.2f}" for n in self.loss_names),
+            *(format_loss(info.losses.get(n, 0.0)) for n in self.loss_names),
             *(format_score(name, scores.get(name)) for name in self.score_names),
             "" if info.score is None else f"{info.score:.2f}",
         ]
@@ -66,6 +66,11 @@ class TrainingTable:
 
     def format_row(self, info: StepInfo) -> str:
         return "  ".join(cell.rjust(w) for cell, w in zip(self.row(info), self.widths()))
+
+
+def format_loss(value: float) -> str:
+    """2 decimals; tiny non-zero losses (a tok2vec's squared gradient norm) in scientific notation, not as 0.00."""
+    return f"{value:.2f}" if value == 0 or abs(value) >= 0.005 else f"{value:.1e}"
 
 
 def format_score(name: str, value: Any) -> str:
