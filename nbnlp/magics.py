@@ -208,7 +208,7 @@ class NlpMagics(Magics):
     ) -> Any:
         """Train `config` in this kernel with a live view; bind and return the TrainResult."""
         from .core.training import iter_training
-        from .widgets.training_view import FINISHED, INTERRUPTED, ConsoleTrainingView, HTMLTrainingView, TrainingProgress
+        from .widgets.training_view import FINISHED, ConsoleTrainingView, HTMLTrainingView, TrainingProgress
 
         try:  # selecting the device, building and initialising happen here, in this same call
             run = iter_training(config, output, overrides=overrides, use_gpu=gpu_id)
@@ -222,17 +222,7 @@ class NlpMagics(Magics):
             live: Any = HTMLTrainingView(progress, widget=ipywidgets.HTML())
         else:
             live = HTMLTrainingView(progress) if kind == "html" else ConsoleTrainingView(progress)
-        live.start()
-        status = INTERRUPTED
-        try:
-            for info in run:
-                live.update(info)
-            status = FINISHED
-        except KeyboardInterrupt:
-            run.close()  # saves model-last (no-op when the loop itself was interrupted and saved already)
-        except USER_ERRORS as err:
-            live.finish("Failed", str(err).splitlines()[0])
-            raise _user_error(err) from None
+        status = _drive(run, live)
         result = run.result
         assert result is not None
         message = "" if status == FINISHED else "stopped cleanly; the result holds the best pipeline so far"
@@ -397,7 +387,7 @@ class NlpMagics(Magics):
         """
         from .core.pretrain import iter_pretrain
         from .core.util import import_code
-        from .widgets.pretrain_view import FINISHED, INTERRUPTED, PretrainView
+        from .widgets.pretrain_view import PretrainView
 
         args, overrides = _parse(self.nlp_pretrain, line, overrides=True)
         source, _ = self._config_source(args.config)
@@ -407,17 +397,7 @@ class NlpMagics(Magics):
         except USER_ERRORS as err:
             raise _user_error(err) from None
         view = PretrainView(int(run.setup.settings["max_epochs"]))
-        view.start()
-        status = INTERRUPTED
-        try:
-            for step in run:
-                view.update(step)
-            status = FINISHED
-        except KeyboardInterrupt:
-            run.close()
-        except USER_ERRORS as err:
-            view.finish("Failed", str(err).splitlines()[0])
-            raise _user_error(err) from None
+        status = _drive(run, view)
         result = run.result
         last = result.last_weights if result is not None else None
         view.finish(status, f"use [initialize] init_tok2vec = \"{last}\"" if last else "no epoch finished")
@@ -494,6 +474,24 @@ class NlpMagics(Magics):
         for r in results:
             print(f"{r['name']:<30} {r['version'] or '-':<12} saved with nbnlp {r['nbnlp_version'] or '?':<10} {'OK' if r['compatible'] else 'INCOMPATIBLE'}")
         return results
+
+
+def _drive(run: Any, view: Any) -> str:
+    """Feed a run's steps to its live view until it ends; Ctrl-C stops the run cleanly (`close()` saves what it
+    keeps). Returns the view's final status word; user errors while running become a UsageError."""
+    from .widgets.training_view import FINISHED, INTERRUPTED
+
+    view.start()
+    try:
+        for step in run:
+            view.update(step)
+        return FINISHED
+    except KeyboardInterrupt:
+        run.close()  # a no-op when the loop itself was interrupted and has saved already
+        return INTERRUPTED
+    except USER_ERRORS as err:
+        view.finish("Failed", str(err).splitlines()[0])
+        raise _user_error(err) from None
 
 
 def _config_header(name: str, checked: Any) -> str:
