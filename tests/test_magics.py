@@ -421,3 +421,17 @@ def test_quoted_paths_with_spaces(shell, trained, tmp_path):
     with capture_output():
         shell.run_line_magic("nlp_evaluate", f'demo_run "{spaced}" --gold-preproc --as quoted_eval')
     assert shell.user_ns["quoted_eval"].scores["tag_acc"] > 0.2
+
+
+def test_rerunning_a_training_cell_replaces_its_output(shell, trained, tmp_path):
+    """Running the same %nlp_train cell again is safe: the output folder's models are replaced, not mixed."""
+    line = f"demo_cfg --output {tmp_path} --training.max_steps 10 --training.eval_frequency 5 --as rerun"
+    with capture_output():
+        first = shell.run_line_magic("nlp_train", line)
+        second = shell.run_line_magic("nlp_train", line.replace("max_steps 10", "max_steps 15"))
+    assert first is not second and second.steps == 15 and shell.user_ns["rerun"] is second
+    import json
+
+    meta = json.loads((tmp_path / "model-last" / "meta.json").read_text())
+    assert meta["training"]["steps"] == 15
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model-best", "model-last"]
