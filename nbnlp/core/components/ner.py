@@ -14,7 +14,6 @@ from thinc.types import Floats2d
 from ..biluo import MISSING
 from ..doc import Doc
 from ..example import Example
-from ..models.listener import listener_placeholders
 from ..models.ner import OUTPUT_LAYER
 from ..pipeline.component import TrainableComponent
 from ..pipeline.factory import factory
@@ -37,6 +36,8 @@ DEFAULT_NER_MODEL: Dict[str, Any] = {
 
 class EntityRecognizer(TrainableComponent):
     """Predicts entity spans into `doc.ents` (every token O or inside one entity)."""
+
+    output_layer_ref = OUTPUT_LAYER
 
     kind = "ner"
 
@@ -71,14 +72,8 @@ class EntityRecognizer(TrainableComponent):
             self._own_type_ids = type_ids
         return type_ids
 
-    def _output_layer(self) -> Model:
-        return self.model.get_ref(OUTPUT_LAYER)
-
-    def is_initialized(self) -> bool:
-        return self._output_layer().has_param("W")
-
-    def _set_nO(self) -> None:
-        self._set_output_width(self._output_layer(), len(self._tag_names))
+    def _n_outputs(self) -> int:
+        return len(self._tag_names)
 
     # ----- inference ----------------------------------------------------------------------
     def predict(self, docs: Sequence[Doc]) -> List[Floats2d]:
@@ -122,13 +117,7 @@ class EntityRecognizer(TrainableComponent):
                 f"ner {self.name!r}: no entity annotation in the training examples; check the corpus has "
                 "entity tags (e.g. an .iob2 file, or 'entities' in JSONL), or add labels with add_label"
             )
-        self._set_labels(sorted(found))
-        self._set_nO()
-        with listener_placeholders(self.model):
-            if sample:
-                self.model.initialize(X=sample)
-            else:
-                self.model.initialize()
+        self._initialize_model(sorted(found), sample)
 
     def gold_indices(self, example: Example) -> numpy.ndarray:
         """Tag index per predicted token; -1 where the annotation is missing or names an unknown label."""

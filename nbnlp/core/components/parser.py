@@ -14,12 +14,11 @@ does not need projective trees, so no pseudo-projective labels are used.
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy
-from thinc.api import Model, Optimizer, set_dropout_rate
+from thinc.api import Model
 
 from ..decode import DECODERS
 from ..doc import Doc
 from ..example import Example
-from ..models.listener import listener_placeholders
 from ..models.parser import ParserGradients, ParserInput, ParserScores
 from ..pipeline.component import TrainableComponent, label_indices
 from ..pipeline.factory import factory
@@ -160,11 +159,8 @@ class DependencyParser(TrainableComponent):
             raise ValueError(
                 f"parser {self.name!r}: no dependency annotation (HEAD and DEPREL) in the training examples"
             )
-        self._set_labels(found)
         self.root_label = max(root_counts, key=root_counts.get) if root_counts else None
-        self._set_nO()
-        with listener_placeholders(self.model):
-            self.model.initialize(X=sample or None)
+        self._initialize_model(found, sample)
 
     def _gold(self, examples: Sequence[Example]) -> Tuple[numpy.ndarray, numpy.ndarray]:
         """Flat gold heads and label indices over the batch's predicted tokens; -1 = unknown.
@@ -194,35 +190,22 @@ class DependencyParser(TrainableComponent):
     def _label_index(self, ids: numpy.ndarray, vocab: Any) -> numpy.ndarray:
         return label_indices(ids, self._label_ids(vocab))
 
-    def update(
-        self,
-        examples: Sequence[Example],
-        *,
-        drop: float = 0.0,
-        sgd: Optional[Optimizer] = None,
-        losses: Optional[Dict[str, float]] = None,
-    ) -> Dict[str, float]:
-        """Score the gold heads' labels (teacher forcing) and every candidate head; one backprop."""
-        losses = {} if losses is None else losses
-        losses.setdefault(self.name, 0.0)
-        docs = [eg.predicted for eg in examples]
-        if not any(len(d) for d in docs):
-            return losses
-        gold_heads, _ = self._gold(examples)
-        set_dropout_rate(self.model, drop)
-        scores, backprop = self.model.begin_update(self._input(docs, gold_heads))
-        loss, grads = self.get_loss(examples, scores)
-        backprop(grads)
-        if sgd is not None:
-            self.finish_update(sgd)
-        losses[self.name] += float(loss)
-        return losses
+    def _model_input(self, examples: Sequence[Example], docs: List[Doc]) -> ParserInput:
+        """Label scores are taken at the gold heads (teacher forcing); the gold is kept for `get_loss`."""
+        gold = self._gold(examples)
+        self._batch_gold = (examples, gold)
+        return self._input(docs, gold[0])
+
+    def _gold_for_loss(self, examples: Sequence[Example]) -> Tuple[numpy.ndarray, numpy.ndarray]:
+        """The gold `_model_input` computed for this same batch, else computed now."""
+        cached, self._batch_gold = getattr(self, "_batch_gold", None), None
+        return cached[1] if cached is not None and cached[0] is examples else self._gold(examples)
 
     def get_loss(self, examples: Sequence[Example], scores: ParserScores) -> Tuple[float, ParserGradients]:
         """Cross-entropy over each token's candidate heads and over the labels of its gold head,
         each averaged over the tokens that have gold; tokens without gold get no gradient."""
         ops, xp = self.model.ops, self.model.ops.xp
-        gold_heads, gold_labels = self._gold(examples)
+        gold_heads, gold_labels = self._gold_for_loss(examples)
         N = len(gold_heads)
         n_arcs = max(int((gold_heads >= 0).sum()), 1)
         loss = 0.0

@@ -11,7 +11,6 @@ from thinc.types import Floats2d
 
 from ..doc import Doc
 from ..example import Example
-from ..models.listener import listener_placeholders
 from ..models.tagger import OUTPUT_LAYER
 from ..pipeline.component import TrainableComponent, label_indices
 from ..pipeline.factory import factory
@@ -29,6 +28,8 @@ DEFAULT_TAGGER_MODEL: Dict[str, Any] = {
 
 class Tagger(TrainableComponent):
     """Predicts one label per token into the TAG (or POS) column."""
+
+    output_layer_ref = OUTPUT_LAYER
 
     kind = "tagger"
 
@@ -55,15 +56,6 @@ class Tagger(TrainableComponent):
     def _ids_in(self, vocab: Any) -> numpy.ndarray:
         """Label index -> string id in `vocab` (docs from another vocab get their own ids)."""
         return self._label_ids if vocab is self.vocab else vocab.strings.add_many(self._labels)
-
-    def _output_layer(self) -> Model:
-        return self.model.get_ref(OUTPUT_LAYER)
-
-    def is_initialized(self) -> bool:
-        return self._output_layer().has_param("W")
-
-    def _set_nO(self) -> None:
-        self._set_output_width(self._output_layer(), len(self._labels))
 
     # ----- inference ----------------------------------------------------------------------
     def predict(self, docs: Sequence[Doc]) -> List[Floats2d]:
@@ -102,13 +94,7 @@ class Tagger(TrainableComponent):
                 f"tagger {self.name!r}: no {self.label_attr!r} annotation in the training examples; "
                 f"check the corpus has {'XPOS' if self.label_attr == 'tag' else 'UPOS'} values"
             )
-        self._set_labels(sorted(found))
-        self._set_nO()
-        with listener_placeholders(self.model):
-            if sample:
-                self.model.initialize(X=sample)
-            else:
-                self.model.initialize()
+        self._initialize_model(sorted(found), sample)
 
     def get_loss(self, examples: Sequence[Example], scores: List[Floats2d]) -> Tuple[float, List[Floats2d]]:
         """Categorical cross-entropy per token; tokens without a usable gold label get no gradient."""

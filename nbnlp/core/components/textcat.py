@@ -18,7 +18,6 @@ from thinc.types import Floats2d
 
 from ..doc import Doc
 from ..example import Example
-from ..models.listener import listener_placeholders
 from ..pipeline.component import TrainableComponent
 from ..pipeline.factory import factory
 from ..scores.textcat import score_cats
@@ -110,13 +109,7 @@ class TextCategorizer(TrainableComponent):
             )
         if not labels:
             raise ValueError(f"{self.kind} {self.name!r}: no labels in the training examples' cats and none added")
-        self._set_labels(labels)
-        self._set_nO()
-        with listener_placeholders(self.model):
-            if sample:
-                self.model.initialize(X=sample)
-            else:
-                self.model.initialize()
+        self._initialize_model(labels, sample)
 
     def _gold(self, examples: Sequence[Example]) -> Tuple[numpy.ndarray, numpy.ndarray]:
         """(truths, known) as (n_docs, n_labels) host arrays: gold values and which of them count."""

@@ -95,15 +95,32 @@ class TrainableComponent(Component, abc.ABC):
         self._set_labels([*self._labels, label])
         return 1
 
+    # The model's ref to its output layer (one output per `_n_outputs()`), for components sized that way.
+    output_layer_ref: str | None = None
+
     def is_initialized(self) -> bool:
         """Whether the output weights exist; from then on the labels are fixed."""
-        return False
+        return self.output_layer_ref is not None and self.model.get_ref(self.output_layer_ref).has_param("W")
 
     def _set_labels(self, labels: Sequence[str]) -> None:
         self._labels = list(labels)
 
+    def _n_outputs(self) -> int:
+        return len(self._labels)
+
     def _set_nO(self) -> None:
-        """Size the output layer from the labels (components with labels override this)."""
+        """Size the output layer from the labels (components without an `output_layer_ref` override this)."""
+        if self.output_layer_ref is not None:
+            self._set_output_width(self.model.get_ref(self.output_layer_ref), self._n_outputs())
+
+    def _initialize_model(self, labels: Sequence[str], sample: list[Doc]) -> None:
+        """Fix the labels, size the output layer and create the weights; listeners stand in for their upstream."""
+        from ..models.listener import listener_placeholders
+
+        self._set_labels(labels)
+        self._set_nO()
+        with listener_placeholders(self.model):
+            self.model.initialize(X=sample or None)
 
     def get_cfg(self) -> dict[str, Any]:
         return {"labels": list(self._labels)}
@@ -159,13 +176,17 @@ class TrainableComponent(Component, abc.ABC):
         if not any(len(d) for d in docs):
             return losses
         set_dropout_rate(self.model, drop)
-        scores, backprop = self.model.begin_update(docs)
+        scores, backprop = self.model.begin_update(self._model_input(examples, docs))
         loss, d_scores = self.get_loss(examples, scores)
         backprop(d_scores)
         if sgd is not None:
             self.finish_update(sgd)
         losses[self.name] += float(loss)
         return losses
+
+    def _model_input(self, examples: Sequence[Example], docs: list[Doc]) -> Any:
+        """What the model sees in training (the docs; a parser adds the gold heads for teacher forcing)."""
+        return docs
 
     def finish_update(self, sgd: Optimizer) -> None:
         """Apply the accumulated gradients."""
