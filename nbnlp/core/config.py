@@ -36,11 +36,27 @@ class ConfigProblem:
         return text + (f" ({', '.join(parts)})" if parts else "")
 
 
+def unique_problems(problems: Iterable[ConfigProblem]) -> list[ConfigProblem]:
+    """The problems in order, each reported once."""
+    seen: set[str] = set()
+    out = []
+    for p in problems:
+        if str(p) not in seen:
+            seen.add(str(p))
+            out.append(p)
+    return out
+
+
+def is_int(x: Any) -> bool:
+    """An integer setting (true/false parse as bool, which Python counts as int)."""
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
 class ConfigError(ValueError):
     """An invalid config: every problem found, one per line."""
 
     def __init__(self, problems: Sequence[ConfigProblem], *, source: str | None = None) -> None:
-        self.problems = list(problems)
+        self.problems = unique_problems(problems)  # checks that overlap report a problem once
         self.source = source
         head = f"Invalid config{f' ({source})' if source else ''}: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
         super().__init__(head + "\n" + "\n".join(f"  - {p}" for p in self.problems))

@@ -23,7 +23,7 @@ import srsly
 from thinc.api import Config, Model, Optimizer, chain, fix_random_seed, set_dropout_rate
 
 from ..gpu.device import select_device
-from .config import ConfigError, ConfigProblem, dotted_items, load_config
+from .config import ConfigError, ConfigProblem, dotted_items, is_int, load_config
 from .corpus.atomic import atomic_write
 from .corpus.loader import detect_format, iter_corpus_files, load_docs
 from .doc import Doc
@@ -32,6 +32,7 @@ from .models.pretrain_objectives import mask_docs, objective_loss, set_output_wi
 from .registry import registry
 from .training.corpus import Corpus
 from .training.train import _resolve_block, resolve_corpus
+from .util import SteppedRun
 from .vectors import load_vectors
 
 ConfigSource = Union[str, Path, Config, Mapping[str, Any]]
@@ -130,24 +131,15 @@ class _Setup:
     rng: numpy.random.Generator
 
 
-class PretrainRun(Iterator[PretrainStep]):
-    """An iterator of PretrainSteps that saves weights as it goes; `result` is set once it has ended."""
+class PretrainRun(SteppedRun[PretrainStep]):
+    """An iterator of PretrainSteps that saves weights as it goes; `result` is set once it has ended.
+    `close()` stops after the current batch (the weights of finished epochs are already saved)."""
 
     def __init__(self, setup: _Setup, output_dir: Path) -> None:
         self.setup = setup
         self.output_dir = output_dir
         self.result: Optional[PretrainResult] = None
-        self._gen = self._run()
-
-    def __iter__(self) -> "PretrainRun":
-        return self
-
-    def __next__(self) -> PretrainStep:
-        return next(self._gen)
-
-    def close(self) -> None:
-        """Stop after the current batch (the weights of finished epochs are already saved)."""
-        self._gen.close()
+        super().__init__()
 
     def _run(self) -> Iterator[PretrainStep]:
         s = self.setup
@@ -288,7 +280,7 @@ def prepare_pretraining(
     corpus = resolve_corpus(cfg, raw, settings["corpus"], problems)
     vectors_path = (cfg.get("initialize", {}) or {}).get("vectors")
     if problems or nlp is None:
-        raise ConfigError(_unique(problems))
+        raise ConfigError(problems)
     if vectors_path:
         try:
             nlp.vocab.vectors = load_vectors(str(vectors_path))
@@ -360,9 +352,9 @@ def _check_settings(section: Dict[str, Any], problems: List[ConfigProblem]) -> D
             problems.append(ConfigProblem(f"pretraining.{key}", f"unknown setting{hint}", given=section[key]))
     values = {key: section.get(key, default) for key, default in DEFAULTS.items()}
     checks = {
-        "max_epochs": (lambda x: _is_int(x) and x >= 1, "an integer of 1 or more"),
+        "max_epochs": (lambda x: is_int(x) and x >= 1, "an integer of 1 or more"),
         "dropout": (lambda x: isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x < 1, "a number from 0 to below 1"),
-        "n_save_every": (lambda x: x is None or (_is_int(x) and x >= 1), "null or an integer of 1 or more (batches between saves)"),
+        "n_save_every": (lambda x: x is None or (is_int(x) and x >= 1), "null or an integer of 1 or more (batches between saves)"),
         "component": (lambda x: isinstance(x, str) and bool(x), "a component name"),
         "corpus": (lambda x: isinstance(x, str) and bool(x), "a dotted section name like 'corpora.pretrain'"),
     }
@@ -377,15 +369,6 @@ def _check_settings(section: Dict[str, Any], problems: List[ConfigProblem]) -> D
         problems.append(ConfigProblem("pretraining.objective", "not a pretraining objective",
                                       expected="nbnlp.PretrainCharacters.v1 or nbnlp.PretrainVectors.v1"))
     return values
-
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _unique(problems: List[ConfigProblem]) -> List[ConfigProblem]:
-    seen: set = set()
-    return [p for p in problems if not (str(p) in seen or seen.add(str(p)))]
 
 
 # ----- loading pretrained weights ------------------------------------------------------------------------

@@ -37,3 +37,23 @@ def import_code(path: "str | None") -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
+
+
+class SteppedRun(Iterator[T]):
+    """A long run handed out step by step (training, pretraining): iterate it for the steps; `close()` stops it
+    after the current step, and the subclass's `_run` generator saves what it keeps in its `finally`."""
+
+    def __init__(self) -> None:
+        self._gen = self._run()
+
+    def __iter__(self) -> "SteppedRun[T]":
+        return self
+
+    def __next__(self) -> T:
+        return next(self._gen)
+
+    def close(self) -> None:
+        self._gen.close()
+
+    def _run(self) -> Iterator[T]:  # pragma: no cover - every run defines its steps
+        raise NotImplementedError

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Optional
 from confection import ConfigValidationError
 from thinc.api import Config
 
-from ..config import ConfigError, ConfigProblem, load_config, problems_from_validation
+from ..config import ConfigError, ConfigProblem, load_config, problems_from_validation, unique_problems
 from ..language import Language
 from ..pipeline.factory import get_factory_meta
 from ..registry import registry
@@ -106,6 +106,6 @@ def check_config(config: Any, overrides: Optional[Mapping[str, Any]] = None) -> 
         for p in found:
             (result.notes if p.message == "no corpus path given" else problems).append(p)
     train_module._check_initialize(cfg, problems)
-    result.problems = train_module._unique(problems)
-    result.notes = train_module._unique(result.notes)
+    result.problems = unique_problems(problems)
+    result.notes = unique_problems(result.notes)
     return result

@@ -17,9 +17,10 @@ from confection import ConfigValidationError
 from thinc.api import Config, Optimizer, fix_random_seed
 
 from ...gpu.device import select_device
-from ..config import ConfigError, ConfigProblem, dotted_items, load_config, problems_from_validation
+from ..config import ConfigError, ConfigProblem, dotted_items, is_int, load_config, problems_from_validation
 from ..language import Language
 from ..registry import registered_names, registry
+from ..util import SteppedRun
 from ..vectors import has_vectors_dir
 from .corpus import Corpus
 from .loggers import Logger
@@ -77,7 +78,7 @@ class _Setup:
     device: str
 
 
-class TrainingRun(Iterator[StepInfo]):
+class TrainingRun(SteppedRun[StepInfo]):
     """An iterator of StepInfos that checkpoints as it goes; `result` is set once it has ended.
 
     Stop early with `close()` (model-last is saved then); a KeyboardInterrupt raised inside the
@@ -97,17 +98,7 @@ class TrainingRun(Iterator[StepInfo]):
         self._last: Optional[StepInfo] = None
         self._best_weights: dict[str, bytes] = {}
         self._best_info: Optional[StepInfo] = None
-        self._gen = self._run()
-
-    def __iter__(self) -> "TrainingRun":
-        return self
-
-    def __next__(self) -> StepInfo:
-        return next(self._gen)
-
-    def close(self) -> None:
-        """Stop after the current step: saves model-last and sets `result` (interrupted)."""
-        self._gen.close()
+        super().__init__()
 
     @property
     def model_best(self) -> Optional[Path]:
@@ -264,7 +255,7 @@ def prepare_training(config: ConfigSource, *, overrides: Optional[Mapping[str, A
     dev_corpus = resolve_corpus(cfg, raw, values["dev_corpus"], problems)
     _check_initialize(cfg, problems)
     if problems or nlp is None:
-        raise ConfigError(_unique(problems))
+        raise ConfigError(problems)
 
     settings = TrainingSettings(
         seed=values["seed"] if values["seed"] is not None else seed,
@@ -288,17 +279,17 @@ def _check_training(training: dict[str, Any], pipe_names: list[str], problems: l
             problems.append(ConfigProblem(f"training.{key}", f"unknown setting{hint}", given=training[key]))
     defaults = TrainingSettings()
     v: dict[str, Any] = {}
-    v["seed"] = _get(training, "seed", None, _is_int, "an integer", problems, allow_none=True)
+    v["seed"] = _get(training, "seed", None, is_int, "an integer", problems, allow_none=True)
     v["dropout"] = _get(training, "dropout", defaults.dropout, lambda x: _is_number(x) and 0 <= x < 1, "a number from 0 to below 1", problems)
-    v["accumulate_gradient"] = _get(training, "accumulate_gradient", 1, lambda x: _is_int(x) and x >= 1, "an integer of 1 or more", problems)
-    v["patience"] = _get(training, "patience", defaults.patience, lambda x: _is_int(x) and x >= 0, "an integer of 0 (off) or more", problems)
-    v["max_steps"] = _get(training, "max_steps", defaults.max_steps, lambda x: _is_int(x) and x >= 0, "an integer of 0 (no limit) or more", problems)
-    v["eval_frequency"] = _get(training, "eval_frequency", defaults.eval_frequency, lambda x: _is_int(x) and x >= 1, "an integer of 1 or more", problems)
+    v["accumulate_gradient"] = _get(training, "accumulate_gradient", 1, lambda x: is_int(x) and x >= 1, "an integer of 1 or more", problems)
+    v["patience"] = _get(training, "patience", defaults.patience, lambda x: is_int(x) and x >= 0, "an integer of 0 (off) or more", problems)
+    v["max_steps"] = _get(training, "max_steps", defaults.max_steps, lambda x: is_int(x) and x >= 0, "an integer of 0 (no limit) or more", problems)
+    v["eval_frequency"] = _get(training, "eval_frequency", defaults.eval_frequency, lambda x: is_int(x) and x >= 1, "an integer of 1 or more", problems)
     if training.get("max_epochs") == -1:
         problems.append(ConfigProblem("training.max_epochs", "streaming the corpus (-1) is not supported", expected="0 (no limit) or a number of epochs", given=-1))
         v["max_epochs"] = 0
     else:
-        v["max_epochs"] = _get(training, "max_epochs", 0, lambda x: _is_int(x) and x >= 0, "an integer of 0 (no limit) or more", problems)
+        v["max_epochs"] = _get(training, "max_epochs", 0, lambda x: is_int(x) and x >= 0, "an integer of 0 (no limit) or more", problems)
     frozen = _get(training, "frozen_components", [], lambda x: isinstance(x, list) and all(isinstance(n, str) for n in x), "a list of component names", problems)
     for name in frozen:
         if name not in pipe_names:
@@ -331,10 +322,6 @@ def _get(section: dict[str, Any], key: str, default: Any, ok: Callable[[Any], bo
         return value
     problems.append(ConfigProblem(f"training.{key}", "wrong value" if value is not None else "missing value", expected=expected, given=value))
     return default
-
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
 
 
 def _is_number(x: Any) -> bool:
@@ -451,13 +438,3 @@ def _check_score_weights(nlp: Language, dev_corpus: Callable[[Language], Any], w
             problems.append(ConfigProblem(f"training.score_weights.{name}", f"the evaluation reports no such score{hint}{source}", expected="one of " + ", ".join(sorted(reported))))
     if problems:
         raise ConfigError(problems)
-
-
-def _unique(problems: list[ConfigProblem]) -> list[ConfigProblem]:
-    seen: set[str] = set()
-    out = []
-    for p in problems:
-        if str(p) not in seen:
-            seen.add(str(p))
-            out.append(p)
-    return out
