@@ -38,7 +38,7 @@ def _add_convert(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespac
             file_type=args.file_type, lang=args.lang,
         )
         for r in results:
-            print(f"{r.source} ({r.format}) -> {r.output}: {r.n_docs} docs, {r.n_sents} sentences, {r.n_words} words")
+            print(r.summary())
         return 0
 
     p.set_defaults(run=run)
@@ -221,12 +221,11 @@ def _add_package(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespac
     p.add_argument("--force", "-f", action="store_true", help="overwrite an existing package folder")
 
     def run(args: argparse.Namespace) -> int:
-        from .core.package import package
+        from .core.package import describe_package, package
 
         folder = package(args.input_dir, args.output_dir, name=args.name, version=args.version,
                          meta_path=args.meta_path, build=args.build, force=args.force)
-        built = sorted((folder / "dist").glob("*")) if (folder / "dist").exists() else []
-        print(f"Wrote package {folder}" + "".join(f"\nBuilt {b}" for b in built))
+        print(describe_package(folder))
         return 0
 
     p.set_defaults(run=run)
@@ -257,16 +256,10 @@ def _add_validate(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespa
                        description="List installed pipeline packages; exit code 1 if any was saved with another nbnlp major.minor.")
 
     def run(args: argparse.Namespace) -> int:
-        from . import __version__
-        from .core.info import validate
+        from .core.info import format_validation, validate
 
         results = validate()
-        if not results:
-            print(f"No nbnlp pipeline packages installed (nbnlp {__version__}).")
-            return 0
-        for r in results:
-            mark = "OK" if r["compatible"] else "INCOMPATIBLE"
-            print(f"{r['name']:<30} {r['version'] or '-':<12} saved with nbnlp {r['nbnlp_version'] or '?':<10} {mark}")
+        print(format_validation(results))
         return 0 if all(r["compatible"] for r in results) else 1
 
     p.set_defaults(run=run)

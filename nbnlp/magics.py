@@ -298,7 +298,7 @@ class NlpMagics(Magics):
         except USER_ERRORS as err:
             raise _user_error(err) from None
         for r in results:
-            print(f"{r.source} ({r.format}) -> {r.output}: {r.n_docs} docs, {r.n_sents} sentences, {r.n_words} words")
+            print(r.summary())
         return results
 
     @magic_arguments()
@@ -415,7 +415,7 @@ class NlpMagics(Magics):
     @line_magic
     def nlp_package(self, line: str) -> Path:
         """Make an installable Python package (and wheel) from a trained pipeline; returns the package folder."""
-        from .core.package import package
+        from .core.package import describe_package, package
         from .core.training.train import TrainResult
 
         args, _ = _parse(self.nlp_package, line)
@@ -430,8 +430,7 @@ class NlpMagics(Magics):
             folder = package(input_dir, args.output_dir, name=args.name, version=args.version, meta_path=args.meta_path, build=args.build, force=args.force)
         except USER_ERRORS as err:
             raise _user_error(err) from None
-        built = sorted((folder / "dist").glob("*")) if (folder / "dist").exists() else []
-        print(f"Wrote package {folder}" + "".join(f"\nBuilt {b}" for b in built))
+        print(describe_package(folder))
         return folder
 
     @magic_arguments()
@@ -464,15 +463,11 @@ class NlpMagics(Magics):
     @line_magic
     def nlp_validate(self, line: str) -> list:
         """Installed pipeline packages and whether each is compatible with this nbnlp version."""
-        from . import __version__
-        from .core.info import validate
+        from .core.info import format_validation, validate
 
         _parse(self.nlp_validate, line)
         results = validate()
-        if not results:
-            print(f"No nbnlp pipeline packages installed (nbnlp {__version__}).")
-        for r in results:
-            print(f"{r['name']:<30} {r['version'] or '-':<12} saved with nbnlp {r['nbnlp_version'] or '?':<10} {'OK' if r['compatible'] else 'INCOMPATIBLE'}")
+        print(format_validation(results))
         return results
 
 
@@ -525,7 +520,3 @@ def _saved_lines(result: Any, name: str) -> list[str]:
 def load_ipython_extension(ipython: Any) -> None:
     """`%load_ext nbnlp`: register the magics (loading again simply re-registers them)."""
     ipython.register_magics(NlpMagics)
-
-
-def unload_ipython_extension(ipython: Any) -> None:  # pragma: no cover - nothing to undo beyond IPython's own
-    pass

@@ -131,3 +131,15 @@ def validate() -> list[dict[str, Any]]:
             "compatible": "error" not in p and is_compatible(saved, __version__),
         })
     return results
+
+
+def format_validation(results: list[dict[str, Any]]) -> str:
+    """`validate()`'s results as lines: name, version, the nbnlp it was saved with, OK / INCOMPATIBLE."""
+    from .. import __version__
+
+    if not results:
+        return f"No nbnlp pipeline packages installed (nbnlp {__version__})."
+    return "\n".join(
+        f"{r['name']:<30} {r['version'] or '-':<12} saved with nbnlp {r['nbnlp_version'] or '?':<10} {'OK' if r['compatible'] else 'INCOMPATIBLE'}"
+        for r in results
+    )

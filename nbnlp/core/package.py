@@ -61,6 +61,12 @@ def nbnlp_requirement() -> str:
     return f"nbnlp>={major}.{minor}"
 
 
+def describe_package(folder: Path) -> str:
+    """"Wrote package FOLDER" and a "Built FILE" line for each file built into its dist/."""
+    built = sorted((folder / "dist").glob("*")) if (folder / "dist").exists() else []
+    return f"Wrote package {folder}" + "".join(f"\nBuilt {b}" for b in built)
+
+
 def package(
     input_dir: str | Path,
     output_dir: str | Path,

@@ -29,6 +29,9 @@ class ConvertedFile:
     n_sents: int
     n_words: int
 
+    def summary(self) -> str:
+        return f"{self.source} ({self.format}) -> {self.output}: {self.n_docs} docs, {self.n_sents} sentences, {self.n_words} words"
+
 
 def convert(
     input_path: str | Path,
