@@ -2,7 +2,7 @@
 import itertools
 import random
 from pathlib import Path
-from typing import Iterator, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy
 import pytest
@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from thinc.api import Adam, NumpyOps, fix_random_seed
 
-import nbnlp
 from nbnlp.core.biluo import validate_biluo
 from nbnlp.core.components.ner import EntityRecognizer
 from nbnlp.core.components.tok2vec import DEFAULT_TOK2VEC_MODEL
@@ -20,7 +19,7 @@ from nbnlp.core.example import Example
 from nbnlp.core.language import Language, blank, load
 from nbnlp.core.scores.ner import score_ents
 from nbnlp.core.viterbi import biluo_constraints, biluo_tag_names, viterbi_decode
-from nbnlp.data import demo_path
+from training_helpers import batches, gold_examples, load_refs
 
 OPS = NumpyOps()
 LABELS = ("LOC", "ORG", "PER")
@@ -145,24 +144,6 @@ def test_scores_skip_predictions_over_missing_annotation() -> None:
 
 
 # ----- training ----------------------------------------------------------------------------------
-def gold_examples(nlp: Language, name: str) -> List[Example]:
-    refs = list(nbnlp.load_docs(demo_path(name), vocab=nlp.vocab))
-    return [Example(Doc.from_orths(nlp.vocab, r.arrays["ORTH"], r.arrays["SPACY"]), r) for r in refs]
-
-
-def batches(examples: Sequence[Example], words: int = 300) -> Iterator[List[Example]]:
-    batch: List[Example] = []
-    n = 0
-    for eg in examples:
-        batch.append(eg)
-        n += len(eg)
-        if n >= words:
-            yield batch
-            batch, n = [], 0
-    if batch:
-        yield batch
-
-
 def train(nlp: Language, examples: List[Example], epochs: int, seed: int = 0) -> None:
     fix_random_seed(seed)
     optimizer = nlp.initialize(lambda: examples)
@@ -170,7 +151,7 @@ def train(nlp: Language, examples: List[Example], epochs: int, seed: int = 0) ->
     order = list(examples)
     for _ in range(epochs):
         rng.shuffle(order)
-        for batch in batches(order):
+        for batch in batches(order, 300):
             nlp.update(batch, drop=0.1, sgd=optimizer)
 
 
@@ -180,8 +161,8 @@ def trained() -> Tuple[Language, List[Example]]:
     nlp = blank("en")
     nlp.add_pipe("tok2vec")
     nlp.add_pipe("ner")
-    train(nlp, gold_examples(nlp, "uner-train"), epochs=5)
-    return nlp, gold_examples(nlp, "uner-dev")
+    train(nlp, gold_examples(nlp, load_refs(nlp, "uner-train")), epochs=5)
+    return nlp, gold_examples(nlp, load_refs(nlp, "uner-dev"))
 
 
 def test_shared_tok2vec_ner_learns(trained: Tuple[Language, List[Example]]) -> None:
@@ -203,8 +184,8 @@ def test_ner_with_its_own_tok2vec_learns() -> None:
     nlp = blank("en")
     model = {"@architectures": "nbnlp.EntityTagger.v1", "tok2vec": DEFAULT_TOK2VEC_MODEL}
     nlp.add_pipe("ner", config={"model": model})
-    train(nlp, gold_examples(nlp, "uner-train"), epochs=4)
-    scores = nlp.evaluate(gold_examples(nlp, "uner-dev"))
+    train(nlp, gold_examples(nlp, load_refs(nlp, "uner-train")), epochs=4)
+    scores = nlp.evaluate(gold_examples(nlp, load_refs(nlp, "uner-dev")))
     assert scores["ents_f"] > USEFUL, scores
     assert Language.from_config(nlp.config).pipe_names == ["ner"]
 

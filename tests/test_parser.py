@@ -4,20 +4,18 @@ from __future__ import annotations
 import itertools
 import random
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy
 import pytest
 from thinc.api import Adam, fix_random_seed
 
-import nbnlp
 from nbnlp.core.components.parser import DependencyParser
 from nbnlp.core.decode import chu_liu_edmonds, decode_heads, eisner, is_projective, well_formed
 from nbnlp.core.doc import Doc
 from nbnlp.core.example import Example
 from nbnlp.core.language import Language, blank, load
 from nbnlp.core.scores.parser import score_deps, score_parse, score_sents
-from nbnlp.data import demo_path
+from training_helpers import batches, gold_examples, load_refs
 
 TRIVIAL_UAS = 0.6  # attaching every token to its right neighbour scores about 0.3 on ewt-dev
 
@@ -140,27 +138,6 @@ def test_sentence_scores_compare_character_spans() -> None:
 
 
 # ----- training -----------------------------------------------------------------------------
-def gold_examples(nlp: Language, refs: Sequence[Doc]) -> list[Example]:
-    return [Example(Doc.from_orths(nlp.vocab, ref.arrays["ORTH"], ref.arrays["SPACY"]), ref) for ref in refs]
-
-
-def load_refs(nlp: Language, name: str) -> list[Doc]:
-    return list(nbnlp.load_docs(demo_path(name), vocab=nlp.vocab))
-
-
-def batches(examples: Sequence[Example], words: int) -> Iterator[list[Example]]:
-    batch: list[Example] = []
-    n = 0
-    for eg in examples:
-        batch.append(eg)
-        n += len(eg)
-        if n >= words:
-            yield batch
-            batch, n = [], 0
-    if batch:
-        yield batch
-
-
 @pytest.fixture(scope="module")
 def trained() -> tuple[Language, list[Doc]]:
     """tok2vec + tagger + parser sharing the tok2vec, trained on the demo treebank's own tokens."""

@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy
 import pytest
 from thinc.api import Adam, fix_random_seed
 
-import nbnlp
 from nbnlp.core.components.tagger import Tagger
 from nbnlp.core.components.tok2vec import DEFAULT_TOK2VEC_MODEL, Tok2Vec
 from nbnlp.core.doc import Doc
 from nbnlp.core.example import Example
 from nbnlp.core.language import Language, blank, load
-from nbnlp.data import demo_path
+from training_helpers import batches, gold_examples, load_refs
 
 TRIVIAL = 0.75  # far above always guessing the commonest tag (0.12 on ewt-dev)
 
@@ -23,24 +22,6 @@ TRIVIAL = 0.75  # far above always guessing the commonest tag (0.12 on ewt-dev)
 def fresh_examples(nlp: Language, refs: Sequence[Doc]) -> list[Example]:
     """Examples whose predicted side is nbnlp's own tokenization of the text."""
     return [Example(nlp.make_doc(ref.text), ref) for ref in refs]
-
-
-def gold_examples(nlp: Language, refs: Sequence[Doc]) -> list[Example]:
-    """Examples whose predicted side has the treebank's tokens."""
-    return [Example(Doc.from_orths(nlp.vocab, ref.arrays["ORTH"], ref.arrays["SPACY"]), ref) for ref in refs]
-
-
-def batches(examples: Sequence[Example], words: int = 1000) -> Iterator[list[Example]]:
-    batch: list[Example] = []
-    n = 0
-    for eg in examples:
-        batch.append(eg)
-        n += len(eg)
-        if n >= words:
-            yield batch
-            batch, n = [], 0
-    if batch:
-        yield batch
 
 
 def train(nlp: Language, examples: list[Example], epochs: int, seed: int = 0) -> dict[str, float]:
@@ -52,13 +33,9 @@ def train(nlp: Language, examples: list[Example], epochs: int, seed: int = 0) ->
     for _ in range(epochs):
         rng.shuffle(order)
         losses = {}
-        for batch in batches(order):
+        for batch in batches(order, 1000):
             nlp.update(batch, drop=0.1, sgd=optimizer, losses=losses)
     return losses
-
-
-def load_refs(nlp: Language, name: str) -> list[Doc]:
-    return list(nbnlp.load_docs(demo_path(name), vocab=nlp.vocab))
 
 
 @pytest.fixture(scope="module")
