@@ -1,9 +1,8 @@
 """nbnlp: train, evaluate, inspect and ship NLP pipelines from Jupyter notebooks (built on thinc)."""
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .core import Doc, Span, StringStore, Token, Vocab
+from .core.about import __version__
 from .core.alignment import Alignment
 from .core.example import Example
 from .core.corpus.errors import CorpusError, CorpusWarning
@@ -13,12 +12,6 @@ from .core.language import Language, blank, load
 from .core.pipeline.factory import factory
 from .core.registry import registry
 from .core.training import iter_training, train
-
-try:
-    __version__ = version("nbnlp")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0+unknown"
-
 
 
 def load_ipython_extension(ipython: object) -> None:

@@ -337,7 +337,7 @@ COMMANDS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from .core.about import __version__
 
     parser = argparse.ArgumentParser(prog="nbnlp", description="Train, evaluate and ship NLP pipelines.")
     parser.add_argument("--version", action="version", version=f"nbnlp {__version__}")

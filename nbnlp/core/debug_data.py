@@ -20,8 +20,10 @@ from .example import Example
 from .language import Language
 from .lex_attrs import is_punct
 from .nonproj import projectivize_heads
-from .training.train import resolve_corpus, static_vectors_settings
-from .vectors import KEY_ATTRS, load_vectors
+from .settings import TrainingSchema
+from .training.blocks import resolve_corpus
+from .training.validate import static_vectors_settings
+from .vectors import KEY_ATTRS, load_init_vectors
 
 OK, WARNING, ERROR, INFO = "ok", "warning", "error", "info"
 MIN_NER_EXAMPLES = 20  # fewer entities than this per label rarely train to useful accuracy
@@ -99,12 +101,9 @@ def debug_data(config: ConfigSource, overrides: Optional[Mapping[str, Any]] = No
     cfg = load_config(raw)
     nlp = Language.from_config(cfg)
     vectors_error = _load_init_vectors(nlp, cfg)
-    training = cfg.get("training", {}) or {}
     problems: List[ConfigProblem] = []
-    readers = {
-        split: resolve_corpus(cfg, raw, str(training.get(f"{split}_corpus") or f"corpora.{split}"), problems)
-        for split in ("train", "dev")
-    }
+    settings = TrainingSchema.check(cfg.get("training", {}) or {}, problems)
+    readers = {split: resolve_corpus(cfg, raw, dotted, problems) for split, dotted in (("train", settings.train_corpus), ("dev", settings.dev_corpus))}
     if problems:
         raise ConfigError(problems)
     report = Report()
@@ -241,13 +240,12 @@ MIN_VECTOR_COVERAGE = 0.5  # below this share of training tokens, most words get
 
 def _load_init_vectors(nlp: Language, cfg: Mapping[str, Any]) -> Optional[str]:
     """Copy the `[initialize] vectors` table into the vocab, as training would; the problem, if it cannot."""
-    path = (cfg.get("initialize", {}) or {}).get("vectors")
-    if path in (None, ""):
-        return None
     try:
-        nlp.vocab.vectors = load_vectors(str(path))
-    except (FileNotFoundError, OSError, ValueError) as err:
-        return f"initialize.vectors: {err}"
+        vectors = load_init_vectors(cfg)
+    except ConfigError as err:
+        return str(err.problems[0])
+    if vectors is not None:
+        nlp.vocab.vectors = vectors
     return None
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import srsly
 
-from .package import ENTRY_POINT_GROUP, package_data_dir
+from .about import __version__
+from .installed import ENTRY_POINT_GROUP, package_data_dir
 
 MODEL_KEYS = ("name", "lang", "version", "pipeline", "labels", "performance", "nbnlp_version", "license")
 
@@ -52,8 +53,6 @@ def model_meta(model: str | Path) -> dict[str, Any]:
 
 def info(model: str | Path | None = None) -> dict[str, Any]:
     """Versions of nbnlp and what it runs on, installed pipelines, and with `model` that pipeline's meta."""
-    from .. import __version__
-
     data: dict[str, Any] = {
         "nbnlp": __version__,
         "python": platform.python_version(),
@@ -121,8 +120,6 @@ def is_compatible(saved_with: str | None, current: str) -> bool:
 
 def validate() -> list[dict[str, Any]]:
     """Each installed pipeline package with the nbnlp version it was saved with and whether it fits this one."""
-    from .. import __version__
-
     results = []
     for p in installed_pipelines():
         saved = p["meta"].get("nbnlp_version")
@@ -135,8 +132,6 @@ def validate() -> list[dict[str, Any]]:
 
 def format_validation(results: list[dict[str, Any]]) -> str:
     """`validate()`'s results as lines: name, version, the nbnlp it was saved with, OK / INCOMPATIBLE."""
-    from .. import __version__
-
     if not results:
         return f"No nbnlp pipeline packages installed (nbnlp {__version__})."
     return "\n".join(

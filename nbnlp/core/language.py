@@ -14,20 +14,24 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import srsly
 import thinc
 from confection import ConfigValidationError
-from thinc.api import Adam, Config, Optimizer
+from thinc.api import Config, Optimizer
 from .util import minibatch
 
+from .about import __version__
 from .config import ConfigError, ConfigProblem, problems_from_validation
 from .corpus.atomic import atomic_directory
 from .doc import Doc
 from .example import Example
+from .installed import package_loader
 from .lang import LANGUAGES, create_tokenizer, create_vocab
 from .pipeline.component import Component
 from .pipeline.factory import get_factory_meta
 from .registry import registry
 from .scorer import Scorer
+from .settings import TrainingSchema
 from .tokenizer import Tokenizer
-from .vectors import Vectors, has_vectors_dir, load_vectors
+from .vectors import Vectors, has_vectors_dir, load_init_vectors
+from .weights import load_pretrained_tok2vec
 
 DEFAULT_BATCH_SIZE = 1000
 
@@ -233,22 +237,19 @@ class Language:
                 return []
         self._link_listeners()
         settings = self._config.get("initialize") or {}
-        if settings.get("vectors"):  # before the models: static-vectors layers size themselves from the table
-            self.vocab.vectors = _load_init_vectors(settings["vectors"])
+        vectors = load_init_vectors(self._config)  # before the models: static-vectors layers size themselves from it
+        if vectors is not None:
+            self.vocab.vectors = vectors
         for _, component in self._components:
             component.initialize(get_examples, nlp=self)
         if settings.get("init_tok2vec"):
-            from .pretrain import load_pretrained_tok2vec
-
             load_pretrained_tok2vec(self, settings["init_tok2vec"])
         return sgd if sgd is not None else self.create_optimizer()
 
     def create_optimizer(self) -> Optimizer:
-        """The optimizer of `[training.optimizer]` when the config has one, else Adam with defaults."""
-        block = self._config.get("training", {}).get("optimizer")
-        if block:
-            return registry.resolve({"o": block})["o"]
-        return Adam(0.001)
+        """The optimizer of `[training.optimizer]` when the config has one, else the schema's default."""
+        block = self._config.get("training", {}).get("optimizer") or TrainingSchema.default("optimizer")
+        return registry.resolve({"o": block})["o"]
 
     def update(
         self,
@@ -302,8 +303,6 @@ class Language:
                 component.to_disk(tmp / name)
 
     def _meta_for_disk(self) -> dict[str, Any]:
-        from .. import __version__
-
         meta = dict(self.meta)
         meta.update(
             {
@@ -341,14 +340,6 @@ class Language:
         return nlp
 
 
-def _load_init_vectors(path: Any) -> Vectors:
-    """The table `[initialize] vectors` names; a bad path is a ConfigError on that setting."""
-    try:
-        return load_vectors(str(path))
-    except FileNotFoundError as err:
-        raise ConfigError([ConfigProblem("initialize.vectors", str(err), expected="a folder made by nbnlp init-vectors", given=path)]) from None
-
-
 def _without(block: dict[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in block.items() if k != key}
 
@@ -361,7 +352,6 @@ def blank(lang: str = "en") -> Language:
 def load(path: str | Path) -> Language:
     """Load a pipeline folder saved with `nlp.to_disk(path)`, or an installed pipeline package by name."""
     if isinstance(path, str) and not Path(path).exists():
-        from .package import load_package
-
-        return load_package(path)  # raises FileNotFoundError naming both possibilities
+        folder, loader = package_loader(path)  # raises FileNotFoundError naming both possibilities
+        return loader() if loader is not None else Language.from_disk(folder)
     return Language.from_disk(path)

@@ -1,4 +1,4 @@
-"""Turn a saved pipeline folder into an installable Python package, and load installed ones by name.
+"""Turn a saved pipeline folder into an installable Python package (`installed.py` finds and loads them).
 
 `package()` writes `OUTPUT_DIR/<lang>_<name>-<version>/` (pyproject.toml, README.md, meta.json and
 the module `<lang>_<name>/` with the pipeline data inside) and builds it. Wheels are written here
@@ -10,33 +10,27 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
-import importlib.util
 import re
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import srsly
 
+from .about import __version__
 from .corpus.atomic import atomic_directory
+from .installed import DATA_DIRNAME, ENTRY_POINT_GROUP, NAME_RE
 
-if TYPE_CHECKING:
-    from .language import Language
-
-ENTRY_POINT_GROUP = "nbnlp_pipelines"
-DATA_DIRNAME = "pipeline"  # the pipeline folder inside the package module
 BUILDS = ("wheel", "sdist", "none")
-_NAME_RE = re.compile(r"^[a-z0-9_]+$")
 _VERSION_RE = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
 
 
 def check_name(name: str, what: str = "name") -> str:
     """Package names become Python module and distribution names, so only a safe subset is allowed."""
-    if not isinstance(name, str) or not _NAME_RE.match(name) or name.startswith("_") or name.endswith("_"):
+    if not isinstance(name, str) or not NAME_RE.match(name) or name.startswith("_") or name.endswith("_"):
         raise ValueError(
             f"Invalid package {what} {name!r}: use lowercase letters, digits and single underscores "
             "(e.g. 'core_web_sm'), not starting or ending with an underscore"
@@ -55,8 +49,6 @@ def check_version(version: str) -> str:
 
 def nbnlp_requirement() -> str:
     """`nbnlp>=MAJOR.MINOR` of the running nbnlp: packages need at least the version that saved them."""
-    from .. import __version__
-
     major, minor = (__version__.split(".") + ["0"])[:2]
     return f"nbnlp>={major}.{minor}"
 
@@ -250,26 +242,3 @@ def build_sdist(folder: Path) -> Path:
     if proc.returncode != 0:
         raise ValueError(f"Building the sdist failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
     return folder / "dist" / proc.stdout.strip().splitlines()[-1]
-
-
-# ----- loading installed packages --------------------------------------------------------------
-def package_data_dir(name: str) -> Path:
-    """The pipeline folder shipped by the installed package `name` (found without importing it)."""
-    spec = importlib.util.find_spec(name) if _NAME_RE.match(name) else None
-    if spec is None or spec.origin is None:
-        raise FileNotFoundError(f"No pipeline {name!r}: it is neither a folder nor an installed pipeline package")
-    folder = Path(spec.origin).parent / DATA_DIRNAME
-    if not (folder / "config.cfg").exists():
-        raise FileNotFoundError(f"{name!r} is not a folder, and the installed package {name!r} ships no nbnlp pipeline")
-    return folder
-
-
-def load_package(name: str) -> "Language":
-    """Load the installed pipeline package `name` through its own `load()` (or its data folder)."""
-    folder = package_data_dir(name)
-    loader = getattr(importlib.import_module(name), "load", None)
-    if callable(loader):
-        return loader()
-    from .language import Language
-
-    return Language.from_disk(folder)

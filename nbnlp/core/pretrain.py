@@ -11,7 +11,6 @@ them into training; weights of another shape are a ConfigError that says which s
 `iter_pretrain` hands out one `PretrainStep` per batch (the notebook view and the CLI consume
 it); `pretrain` drives it with an optional callback.
 """
-import difflib
 import json
 import time
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ import srsly
 from thinc.api import Config, Model, Optimizer, chain, fix_random_seed, set_dropout_rate
 
 from ..gpu.device import select_device
-from .config import ConfigError, ConfigProblem, dotted_items, is_int, load_config
+from .config import ConfigError, ConfigProblem, is_int, load_config
 from .corpus.atomic import atomic_write
 from .corpus.loader import detect_format, iter_corpus_files, load_docs
 from .doc import Doc
@@ -31,25 +30,15 @@ from .language import Language
 from .models.pretrain_objectives import mask_docs, objective_loss, set_output_width
 from .registry import registry
 from .training.corpus import Corpus
-from .training.train import _resolve_block, resolve_corpus
+from .settings import PretrainingSchema
+from .training.blocks import resolve_blocks, resolve_corpus
 from .util import SteppedRun
-from .vectors import load_vectors
+from .vectors import load_init_vectors
+from .weights import CONFIG_FILE, load_weights, shape_differences
 
 ConfigSource = Union[str, Path, Config, Mapping[str, Any]]
 
-DEFAULTS: Dict[str, Any] = {
-    "max_epochs": 1000,
-    "dropout": 0.2,
-    "n_save_every": None,
-    "component": "tok2vec",
-    "corpus": "corpora.pretrain",
-    "batcher": {"@batchers": "nbnlp.batch_by_words.v1", "size": 3000, "tolerance": 0.2, "discard_oversize": False},
-    "objective": {"@architectures": "nbnlp.PretrainCharacters.v1", "n_characters": 4, "hidden_size": 300, "maxout_pieces": 3, "mask_probability": 0.15},
-    "optimizer": {"@optimizers": "Adam.v1", "learn_rate": 0.001},
-}
-BLOCKS = {"batcher": "batchers", "objective": "architectures", "optimizer": "optimizers"}
 LOG_FILE = "log.jsonl"
-CONFIG_FILE = "config.cfg"
 N_INIT_DOCS = 50
 
 
@@ -260,7 +249,7 @@ def prepare_pretraining(
     cfg = load_config(raw)
     system = cfg.get("system", {}) or {}
     seed = system.get("seed", 0)
-    fix_random_seed(seed if isinstance(seed, int) and not isinstance(seed, bool) else 0)
+    fix_random_seed(seed if is_int(seed) else 0)
     gpu_id = use_gpu if use_gpu is not None else system.get("gpu_id", -1)
     select_device(-1 if gpu_id is None else int(gpu_id), system.get("gpu_allocator"))
 
@@ -278,14 +267,11 @@ def prepare_pretraining(
     if settings["component"] not in pipeline:
         problems.append(ConfigProblem("pretraining.component", "no such component in the pipeline", expected=" or ".join(pipeline) or "a component", given=settings["component"]))
     corpus = resolve_corpus(cfg, raw, settings["corpus"], problems)
-    vectors_path = (cfg.get("initialize", {}) or {}).get("vectors")
     if problems or nlp is None:
         raise ConfigError(problems)
-    if vectors_path:
-        try:
-            nlp.vocab.vectors = load_vectors(str(vectors_path))
-        except FileNotFoundError as err:
-            raise ConfigError([ConfigProblem("initialize.vectors", str(err), given=vectors_path)]) from None
+    vectors = load_init_vectors(cfg)
+    if vectors is not None:
+        nlp.vocab.vectors = vectors
     tok2vec = getattr(nlp.get_pipe(settings["component"]), "model", None)
     if not isinstance(tok2vec, Model):
         raise ConfigError([ConfigProblem("pretraining.component", "the component has no model to pretrain", given=settings["component"])])
@@ -345,25 +331,8 @@ def _trim_log(path: Path, last_epoch: int) -> None:
 
 def _check_settings(section: Dict[str, Any], problems: List[ConfigProblem]) -> Dict[str, Any]:
     """The `[pretraining]` settings with defaults filled in and blocks resolved; problems are appended."""
-    for key in section:
-        if key not in DEFAULTS:
-            close = difflib.get_close_matches(key, sorted(DEFAULTS), n=1)
-            hint = f"; did you mean 'pretraining.{close[0]}'?" if close else ""
-            problems.append(ConfigProblem(f"pretraining.{key}", f"unknown setting{hint}", given=section[key]))
-    values = {key: section.get(key, default) for key, default in DEFAULTS.items()}
-    checks = {
-        "max_epochs": (lambda x: is_int(x) and x >= 1, "an integer of 1 or more"),
-        "dropout": (lambda x: isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x < 1, "a number from 0 to below 1"),
-        "n_save_every": (lambda x: x is None or (is_int(x) and x >= 1), "null or an integer of 1 or more (batches between saves)"),
-        "component": (lambda x: isinstance(x, str) and bool(x), "a component name"),
-        "corpus": (lambda x: isinstance(x, str) and bool(x), "a dotted section name like 'corpora.pretrain'"),
-    }
-    for key, (ok, expected) in checks.items():
-        if not ok(values[key]):
-            problems.append(ConfigProblem(f"pretraining.{key}", "wrong value", expected=expected, given=values[key]))
-            values[key] = DEFAULTS[key]
-    for key, namespace in BLOCKS.items():
-        values[key] = _resolve_block(f"pretraining.{key}", values[key], namespace, problems)
+    checked = PretrainingSchema.check(section, problems)
+    values = {**checked.model_dump(), **resolve_blocks(checked, problems)}
     head = values["objective"]
     if head is not None and (not isinstance(head, Model) or "objective" not in head.attrs):
         problems.append(ConfigProblem("pretraining.objective", "not a pretraining objective",
@@ -371,87 +340,7 @@ def _check_settings(section: Dict[str, Any], problems: List[ConfigProblem]) -> D
     return values
 
 
-# ----- loading pretrained weights ------------------------------------------------------------------------
-def load_pretrained_tok2vec(nlp: Language, path: Union[str, Path]) -> None:
-    """`[initialize] init_tok2vec`: load pretrained weights into the `[pretraining] component` (default tok2vec)."""
-    config = nlp.config
-    component = str((config.get("pretraining", {}) or {}).get("component") or "tok2vec")
-    loc = "initialize.init_tok2vec"
-    if not nlp.has_pipe(component):
-        raise ConfigError([ConfigProblem(loc, f"the weights go into component {component!r} (pretraining.component), which is not in the pipeline",
-                                         expected=" or ".join(nlp.pipe_names) or "a component", given=component)])
-    model = getattr(nlp.get_pipe(component), "model", None)
-    if not isinstance(model, Model):
-        raise ConfigError([ConfigProblem(loc, f"component {component!r} has no model to load weights into", given=str(path))])
-    load_weights(model, path, loc=loc, config=config, component=component)
-
-
-def load_weights(model: Model, path: Union[str, Path], *, loc: str, config: Optional[Mapping[str, Any]] = None, component: str = "tok2vec") -> None:
-    """Load thinc weights into an initialised model; weights of another shape are a ConfigError at `loc` saying what differs."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError([ConfigProblem(loc, "no such file", expected="weights saved by nbnlp pretrain (OUTPUT_DIR/modelN.bin)", given=str(path))])
-    data = path.read_bytes()
-    try:
-        msg = srsly.msgpack_loads(data)
-        nodes = msg["nodes"]
-    except Exception:
-        raise ConfigError([ConfigProblem(loc, "not a weights file written by nbnlp pretrain", given=str(path))]) from None
-    differences = shape_differences(model, nodes)
-    if differences:
-        settings = config_differences(path.parent / CONFIG_FILE, config, component)
-        detail = "; ".join(settings) if settings else "; ".join(differences)
-        raise ConfigError([ConfigProblem(loc, f"the pretrained weights do not fit components.{component}.model: {detail}", given=str(path))])
-    model.from_bytes(data)
-
-
-def shape_differences(model: Model, nodes: List[Dict[str, Any]]) -> List[str]:
-    """How the saved layers differ from the model's (layer count, then each set dimension), in words."""
-    here = list(model.walk())
-    if len(nodes) != len(here):
-        return [f"the pretrained model has {len(nodes)} layers and this one {len(here)} "
-                "(the architectures differ, e.g. depth, attrs or include_static_vectors)"]
-    out = []
-    for i, (saved, node) in enumerate(zip(nodes, here)):
-        for dim, value in (saved.get("dims") or {}).items():
-            if value is not None and node.has_dim(dim) is True and node.get_dim(dim) != value:
-                out.append(f"layer {i} ({node.name}) {_DIM_NAMES.get(dim, dim)}: {value} pretrained, {node.get_dim(dim)} here")
-    if len(out) > 4:
-        out = out[:4] + [f"and {len(out) - 4} more"]
-    return out
-
-
-_DIM_NAMES = {"nO": "output width nO", "nI": "input width nI", "nV": "rows nV", "nP": "maxout pieces nP"}
-
-
-def config_differences(saved_config: Path, config: Optional[Mapping[str, Any]], component: str) -> List[str]:
-    """Settings of the component's model that differ between the pretraining config saved with the weights and `config`."""
-    if config is None or not saved_config.exists():
-        return []
-    try:
-        saved = load_config(saved_config)
-    except ConfigError:
-        return []
-    saved_component = str((saved.get("pretraining", {}) or {}).get("component") or component)
-    theirs = dict(_model_items(saved, saved_component))
-    ours = dict(_model_items(config, component))
-    out = []
-    for key in sorted(set(theirs) | set(ours)):
-        if theirs.get(key, "(unset)") != ours.get(key, "(unset)"):
-            out.append(f"components.{component}.model.{key} is {_show(theirs.get(key))} in the pretraining config, {_show(ours.get(key))} here")
-    return out
-
-
-def _model_items(config: Mapping[str, Any], component: str) -> Iterator[tuple]:
-    block = ((config.get("components", {}) or {}).get(component, {}) or {}).get("model", {}) or {}
-    yield from dotted_items(block)
-
-
-def _show(value: Any) -> str:
-    return "unset" if value is None else json.dumps(value)
-
-
 __all__ = [
-    "PretrainResult", "PretrainRun", "PretrainStep", "RawTextCorpus", "config_differences", "create_raw_text_corpus",
-    "iter_pretrain", "load_pretrained_tok2vec", "load_weights", "pretrain", "prepare_pretraining", "shape_differences",
+    "PretrainResult", "PretrainRun", "PretrainStep", "RawTextCorpus", "create_raw_text_corpus", "iter_pretrain", "pretrain",
+    "prepare_pretraining",
 ]

@@ -8,11 +8,12 @@ of its nearest frequent word). Saved as `data.npy` (float32, no pickle) plus `ke
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import srsly
 
+from .config import ConfigError, ConfigProblem
 from .strings import hash_string
 
 KEY_ATTRS = ("ORTH", "LOWER", "NORM")
@@ -177,4 +178,16 @@ def load_vectors(path: str | Path) -> Vectors:
     raise FileNotFoundError(f"{path} holds no vectors table (make one with: nbnlp init-vectors LANG VECTORS_FILE {path})")
 
 
-__all__ = ["Vectors", "KEY_ATTRS", "check_key_attr", "has_vectors_dir", "load_vectors"]
+def load_init_vectors(config: Mapping[str, Any]) -> Vectors | None:
+    """The table a config's `[initialize] vectors` names (None when unset), for training, pretraining and debug-data
+    alike; a folder without a table is a ConfigError on that setting."""
+    path = (config.get("initialize", {}) or {}).get("vectors")
+    if path in (None, "", False):
+        return None
+    try:
+        return load_vectors(str(path))
+    except (OSError, ValueError) as err:  # FileNotFoundError included
+        raise ConfigError([ConfigProblem("initialize.vectors", str(err), expected="a folder made by nbnlp init-vectors", given=path)]) from None
+
+
+__all__ = ["Vectors", "KEY_ATTRS", "check_key_attr", "has_vectors_dir", "load_init_vectors", "load_vectors"]

@@ -7,7 +7,6 @@ problems: they are usually given at training time (`--paths.train ...`).
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
@@ -18,7 +17,10 @@ from ..config import ConfigError, ConfigProblem, load_config, problems_from_vali
 from ..language import Language
 from ..pipeline.factory import get_factory_meta
 from ..registry import registry
+from ..settings import TrainingSchema
 from .. import pretrain as _pretrain  # noqa: F401  (registers nbnlp.JsonlCorpus.v1, which [corpora.pretrain] names)
+from .blocks import resolve_blocks, resolve_corpus
+from .validate import check_initialize, check_training
 
 
 @dataclass
@@ -62,24 +64,15 @@ def fill_config(config: Config) -> Config:
 
 
 def _fill_training(config: Config) -> None:
-    """Add the `[training]` settings the loop would default, so they can be seen and edited."""
-    from .loop import TrainingSettings
-    from .train import DEFAULT_BATCHER, DEFAULT_OPTIMIZER
-
+    """Add the `[training]` settings the schema marks as shown, so they can be seen and edited."""
     if "training" not in config or not isinstance(config["training"], dict):
         config["training"] = {}
-    training = config["training"]
-    defaults = TrainingSettings()
-    for key in ("seed", "dropout", "accumulate_gradient", "patience", "max_epochs", "max_steps", "eval_frequency"):
-        training.setdefault(key, getattr(defaults, key))
-    training.setdefault("frozen_components", [])
-    training.setdefault("batcher", dict(DEFAULT_BATCHER))
-    training.setdefault("optimizer", dict(DEFAULT_OPTIMIZER))
+    for key, value in TrainingSchema.filled().items():
+        config["training"].setdefault(key, value)
 
 
 def check_config(config: Any, overrides: Optional[Mapping[str, Any]] = None) -> ConfigCheck:
     """Parse, fill and validate a training config; raises ConfigError only when it cannot be parsed."""
-    train_module = importlib.import_module(".train", __package__)  # the module, not the `train` function
     raw = load_config(config, overrides, interpolate=False)
     filled = fill_config(raw)
     result = ConfigCheck(filled)
@@ -97,15 +90,14 @@ def check_config(config: Any, overrides: Optional[Mapping[str, Any]] = None) -> 
         problems.extend(problems_from_validation(err))
     except (ValueError, TypeError) as err:  # an architecture refusing its settings (e.g. mismatched list lengths)
         problems.append(ConfigProblem("components", str(err).strip().splitlines()[0]))
-    training = dict(cfg.get("training", {}) or {})
-    pipe_names = list(cfg.get("nlp", {}).get("pipeline", []))
-    values, _ = train_module._check_training(training, pipe_names, problems)
-    for key in ("train_corpus", "dev_corpus"):
+    values = check_training(cfg, problems)
+    resolve_blocks(values, problems)
+    for dotted in (values.train_corpus, values.dev_corpus):
         found: list[ConfigProblem] = []
-        train_module.resolve_corpus(cfg, filled, values[key], found)
+        resolve_corpus(cfg, filled, dotted, found)
         for p in found:
             (result.notes if p.message == "no corpus path given" else problems).append(p)
-    train_module._check_initialize(cfg, problems)
+    check_initialize(cfg, problems)
     result.problems = unique_problems(problems)
     result.notes = unique_problems(result.notes)
     return result

@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Mapping, Optional
 import srsly
 
 from ..registry import registry
+from ..settings import TrainingSchema
 from .loop import StepInfo, resolve_score_weights
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def console_logger(progress_bar: bool = False) -> Logger:
 
     def setup(nlp: "Language", stdout: IO, stderr: IO) -> tuple[LogStep, Finalize]:
         table = TrainingTable.for_pipeline(nlp)
-        eval_frequency = int(nlp.config.get("training", {}).get("eval_frequency") or 200)
+        eval_frequency = int(nlp.config.get("training", {}).get("eval_frequency") or TrainingSchema.default("eval_frequency"))
         stdout.write(f"Pipeline: {', '.join(nlp.pipe_names) or '(empty)'}\n")
         frozen = nlp.config.get("training", {}).get("frozen_components") or []
         if frozen:

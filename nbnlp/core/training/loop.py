@@ -14,7 +14,7 @@ from thinc.api import Optimizer
 
 from ..example import Example
 from ..pipeline.factory import get_factory_meta
-from .batchers import configure_batch_by_words
+from ..settings import TrainingSchema
 
 if TYPE_CHECKING:
     from ..language import Language
@@ -46,21 +46,22 @@ class StepInfo:
 
 @dataclass
 class TrainingSettings:
-    """The resolved `[training]` section (defaults follow spaCy's)."""
+    """What the loop runs with: the checked `[training]` values and the functions its blocks resolved to."""
 
-    seed: int = 0
-    dropout: float = 0.1
-    accumulate_gradient: int = 1
-    patience: int = 1600
-    max_epochs: int = 0
-    max_steps: int = 20000
-    eval_frequency: int = 200
-    frozen_components: list[str] = field(default_factory=list)
+    values: TrainingSchema = field(default_factory=TrainingSchema)
+    seed: int = 0  # `[training] seed`, else `[system] seed`
     score_weights: dict[str, Optional[float]] = field(default_factory=dict)
     batcher: Callable[[Iterable[Example]], Iterator[list[Example]]] = field(
-        default_factory=lambda: configure_batch_by_words(1000)
+        default_factory=lambda: resolve_default_block("batcher")
     )
     before_update: Optional[Callable[["Language", dict[str, Any]], None]] = None
+
+
+def resolve_default_block(key: str) -> Any:
+    """The function a `[training]` block resolves to when the config leaves it out."""
+    from ..registry import registry
+
+    return registry.resolve({"block": TrainingSchema.default(key)})["block"]
 
 
 # ----- score weights --------------------------------------------------------------------------
@@ -161,12 +162,12 @@ def train_steps(
     Evaluates every `eval_frequency` steps and at the last step; stops at `max_steps`, after
     `max_epochs`, or when the score has not improved for `patience` steps (0 disables each).
     """
-    _check_settings(nlp, settings)
+    values = settings.values
     rng = random.Random(settings.seed)
     dev_examples = list(dev_corpus(nlp))
     if not dev_examples:
         raise ValueError("The dev corpus is empty: nothing to evaluate on")
-    frozen = set(settings.frozen_components)
+    frozen = set(values.frozen_components)
     updated = [c for n, c in nlp.pipeline if c.is_trainable and n not in frozen]
     start = time.perf_counter()
     losses: dict[str, float] = {}
@@ -174,7 +175,7 @@ def train_steps(
     best_score: Optional[float] = None
     best_step: Optional[int] = None
     epoch = 0
-    while not settings.max_epochs or epoch < settings.max_epochs:
+    while not values.max_epochs or epoch < values.max_epochs:
         examples = list(train_corpus(nlp))
         if not examples:
             raise ValueError("The training corpus is empty: nothing to train on")
@@ -191,11 +192,11 @@ def train_steps(
                 epoch=epoch, step=step, losses=dict(losses), words=words, seconds=time.perf_counter() - start,
                 best_score=best_score, best_step=best_step, learn_rate=_learn_rate(optimizer),
             )
-            if settings.max_steps and step >= settings.max_steps:
+            if values.max_steps and step >= values.max_steps:
                 info.stop_reason = "max_steps"
-            elif last_in_epoch and settings.max_epochs and epoch + 1 >= settings.max_epochs:
+            elif last_in_epoch and values.max_epochs and epoch + 1 >= values.max_epochs:
                 info.stop_reason = "max_epochs"
-            if step % settings.eval_frequency == 0 or info.stop_reason:
+            if step % values.eval_frequency == 0 or info.stop_reason:
                 with averaged_params(nlp, optimizer):
                     info.scores = nlp.evaluate(dev_examples)
                 info.score = weighted_score(info.scores, settings.score_weights)
@@ -203,7 +204,7 @@ def train_steps(
                     best_score, best_step, info.is_best = info.score, step, True
                 info.best_score, info.best_step = best_score, best_step
                 info.seconds = time.perf_counter() - start
-                if settings.patience and best_step is not None and step - best_step >= settings.patience:
+                if values.patience and best_step is not None and step - best_step >= values.patience:
                     info.stop_reason = info.stop_reason or "patience"
                 losses = {}
             yield info
@@ -212,18 +213,6 @@ def train_steps(
         if n_batches == 0:
             raise ValueError("The batcher made no batches from the training corpus (every example discarded as oversize?)")
         epoch += 1
-
-
-def _check_settings(nlp: "Language", settings: TrainingSettings) -> None:
-    if settings.eval_frequency < 1:
-        raise ValueError(f"training.eval_frequency must be at least 1, got {settings.eval_frequency}")
-    if settings.accumulate_gradient < 1:
-        raise ValueError(f"training.accumulate_gradient must be at least 1, got {settings.accumulate_gradient}")
-    if settings.max_epochs < 0:
-        raise ValueError("training.max_epochs = -1 (streaming the corpus) is not supported; use 0 for no limit")
-    unknown = [n for n in settings.frozen_components if n not in nlp.pipe_names]
-    if unknown:
-        raise ValueError(f"training.frozen_components names {unknown}, not in the pipeline {nlp.pipe_names}")
 
 
 def _update(
@@ -235,13 +224,14 @@ def _update(
     updated: Sequence[Any],
 ) -> None:
     """One optimizer step over `batch`, computed in `accumulate_gradient` sub-batches."""
-    frozen = list(settings.frozen_components)
-    n_parts = min(settings.accumulate_gradient, len(batch))
+    frozen = list(settings.values.frozen_components)
+    dropout = settings.values.dropout
+    n_parts = min(settings.values.accumulate_gradient, len(batch))
     if n_parts <= 1:
-        nlp.update(batch, drop=settings.dropout, sgd=optimizer, losses=losses, exclude=frozen)
+        nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses, exclude=frozen)
     else:
         for part in _split(batch, n_parts):
-            nlp.update(part, drop=settings.dropout, sgd=False, losses=losses, exclude=frozen)  # type: ignore[arg-type]
+            nlp.update(part, drop=dropout, sgd=False, losses=losses, exclude=frozen)  # type: ignore[arg-type]
         for component in updated:
             component.finish_update(optimizer)
     optimizer.step_schedules()

@@ -1,0 +1,87 @@
+"""Checks of a training config beyond each setting's own type and limits (those are in `settings.py`):
+settings that must agree with the pipeline, `[initialize]` files, and score weights the evaluation reports.
+
+`prepare_training` and `check_config` both run them, so a config checked in a notebook fails in
+training for no other reason than its data.
+"""
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
+
+from ..config import ConfigError, ConfigProblem, dotted_items
+from ..settings import TrainingSchema
+from ..vectors import has_vectors_dir
+
+if TYPE_CHECKING:
+    from ..language import Language
+
+
+def check_training(cfg: Mapping[str, Any], problems: list[ConfigProblem]) -> TrainingSchema:
+    """The `[training]` settings (defaults filled in, wrong ones replaced by defaults); problems are appended."""
+    settings = TrainingSchema.check(cfg.get("training", {}) or {}, problems)
+    pipe_names = list(cfg.get("nlp", {}).get("pipeline", []))
+    for name in settings.frozen_components:
+        if name not in pipe_names:
+            problems.append(ConfigProblem("training.frozen_components", f"{name!r} is not in the pipeline",
+                                          expected=" or ".join(pipe_names) or "a component in nlp.pipeline", given=name))
+    return settings
+
+
+def check_initialize(cfg: Mapping[str, Any], problems: list[ConfigProblem]) -> None:
+    """`[initialize] vectors` is a folder with a vectors table, `init_tok2vec` a weights file for a component
+    in the pipeline; static-vectors layers need the table. (Weights that do not fit are found by `initialize`.)"""
+    section = cfg.get("initialize", {}) or {}
+    vectors = section.get("vectors")
+    if vectors not in (None, ""):
+        if not isinstance(vectors, str):
+            problems.append(ConfigProblem("initialize.vectors", "wrong type", expected="a folder path or null", given=vectors))
+        elif not Path(vectors).is_dir():
+            problems.append(ConfigProblem("initialize.vectors", "no such folder", expected="a folder made by nbnlp init-vectors", given=vectors))
+        elif not has_vectors_dir(vectors):
+            problems.append(ConfigProblem("initialize.vectors", "the folder holds no vectors table (vectors/data.npy and vectors/keys.msgpack)",
+                                          expected="a folder made by nbnlp init-vectors", given=vectors))
+    else:
+        for loc in static_vectors_settings(cfg):
+            problems.append(ConfigProblem(loc, "static vectors need a vectors table, but initialize.vectors is not set",
+                                          expected='[initialize] vectors = "DIR" (made by nbnlp init-vectors), or false here'))
+    weights = section.get("init_tok2vec")
+    if weights not in (None, ""):
+        component = str((cfg.get("pretraining", {}) or {}).get("component") or "tok2vec")
+        pipeline = list(cfg.get("nlp", {}).get("pipeline", []))
+        if not isinstance(weights, str):
+            problems.append(ConfigProblem("initialize.init_tok2vec", "wrong type", expected="a file path or null", given=weights))
+        elif not Path(weights).is_file():
+            problems.append(ConfigProblem("initialize.init_tok2vec", "no such file", expected="weights saved by nbnlp pretrain (OUTPUT_DIR/modelN.bin)", given=weights))
+        if component not in pipeline:
+            problems.append(ConfigProblem("initialize.init_tok2vec", f"the weights go into component {component!r} (pretraining.component), which is not in the pipeline",
+                                          expected=" or ".join(pipeline) or "a component in nlp.pipeline", given=component))
+
+
+def static_vectors_settings(cfg: Mapping[str, Any]) -> list[str]:
+    """The settings under [components] that turn on static vectors (`include_static_vectors = true`, StaticVectors blocks)."""
+    found = []
+    for loc, value in dotted_items(cfg.get("components", {}) or {}, "components"):
+        if (loc.endswith(".include_static_vectors") and value is True) or (loc.endswith(".@architectures") and value == "nbnlp.StaticVectors.v1"):
+            found.append(loc)
+    return found
+
+
+def check_score_weights(nlp: "Language", dev_corpus: Callable[["Language"], Any], weights: Mapping[str, Optional[float]], *, given: bool) -> None:
+    """Score names the evaluation does not report are config problems (found by scoring a few dev examples)."""
+    sample = []
+    for eg in dev_corpus(nlp):
+        sample.append(eg)
+        if len(sample) >= 3:
+            break
+    reported = nlp.evaluate(sample) if sample else {}
+    problems = []
+    for name in weights:
+        if name not in reported:
+            close = difflib.get_close_matches(name, list(reported), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            source = "" if given else " (a default weight of the pipeline's components)"
+            problems.append(ConfigProblem(f"training.score_weights.{name}", f"the evaluation reports no such score{hint}{source}", expected="one of " + ", ".join(sorted(reported))))
+    if problems:
+        raise ConfigError(problems)
