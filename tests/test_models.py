@@ -37,6 +37,9 @@ SMALL: dict[str, tuple[dict[str, Any], str, int]] = {
     "nbnlp.PretrainVectors.v1": ({"loss": "L2", "hidden_size": 8, "maxout_pieces": 2, "nO": 6}, "vectors", 6),
     "nbnlp.Tagger.v1": ({"tok2vec": SMALL_T2V, "nO": 5}, "docs", 5),
     "nbnlp.BiaffineParser.v1": ({"tok2vec": SMALL_T2V, "arc_width": 8, "label_width": 6, "depth": 1, "window_size": 1, "nO": 4}, "docs", 4),
+    "nbnlp.BiaffineParser.v2": (
+        {"tok2vec": SMALL_T2V, "arc_width": 8, "label_width": 6, "depth": 1, "window_size": 1, "sent_width": 5, "nO": 4}, "docs", 4,
+    ),
     "nbnlp.EntityTagger.v1": ({"tok2vec": SMALL_T2V, "hidden_width": 8, "window_size": 1, "nO": 5}, "docs", 5),
     # doc-level models: one (n_docs, nO) array, not one array per doc
     "nbnlp.TextCatBOW.v1": ({"exclusive_classes": True, "ngram_size": 2, "length": 64, "nO": 3}, "docs", 3),
@@ -87,13 +90,18 @@ def test_architecture(name: str, docs: list[nbnlp.Doc]) -> None:
         for node in model.walk():
             assert isinstance(node.ops, NumpyOps), f"{node.name} runs on {type(node.ops).__name__}"
         Y, backprop = model.begin_update(X)
-    if name == "nbnlp.BiaffineParser.v1":
+    if name.startswith("nbnlp.BiaffineParser."):
         from nbnlp.core.models.parser import ParserGradients
 
         n_tokens = sum(len(d) for d in docs)
         assert Y.labels.shape == (n_tokens, width) and numpy.isfinite(Y.labels).all()
         assert sorted(t for g in Y.groups for t in g.tokens.ravel().tolist() if t < n_tokens) == list(range(n_tokens))
-        assert backprop(ParserGradients([g.scores * 0 + 1.0 for g in Y.groups], Y.labels * 0 + 1.0)) == []
+        has_sents = name.endswith(".v2")
+        assert (Y.sent_logits is not None) == has_sents
+        d_sents = Y.sent_logits * 0 + 1.0 if has_sents else None
+        assert backprop(ParserGradients([g.scores * 0 + 1.0 for g in Y.groups], Y.labels * 0 + 1.0, d_sents)) == []
+        if has_sents:
+            assert model.get_grad("sent_w").any() and model.get_grad("sent_b").any()
         return
     if not isinstance(Y, list):  # a doc-level model
         assert Y.shape == (len(docs), width) and Y.dtype == numpy.float32 and numpy.isfinite(Y).all()

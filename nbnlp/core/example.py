@@ -318,10 +318,14 @@ class Example:
         a token); one with a reference sentence start strictly inside it, or aligned to nothing,
         is None. One-to-one tokens thus copy the reference value.
         """
+        return [None if c == 0 else c == 1 for c in self.aligned_sent_start_codes().tolist()]
+
+    def aligned_sent_start_codes(self) -> np.ndarray:
+        """`get_aligned_sent_starts` as an int8 array: 1 start, -1 not a start, 0 unknown."""
         x, y = self.predicted, self.reference
         nx = len(x)
         if not y.has_annotation("SENT_START"):
-            return [None] * nx
+            return np.zeros(nx, dtype=np.int8)
         starts_y = y.arrays["SENT_START"].astype(np.int64)
         starts_y[0] = 1
         x2y, y2x = self.alignment.x2y, self.alignment.y2x
@@ -333,10 +337,10 @@ class Example:
         inner = np.ones(len(pair_x), dtype=bool)
         inner[x2y.starts[aligned]] = False
         n_inner_starts = np.bincount(pair_x, weights=inner & (starts_y[x2y.data] == 1), minlength=nx)
-        code = np.zeros(nx, dtype=np.int64)
+        code = np.zeros(nx, dtype=np.int8)
         code[aligned] = np.where(at_boundary, starts_y[first_y], -1)
         code[n_inner_starts > 0] = 0
-        return [None if c == 0 else c == 1 for c in code.tolist()]
+        return code
 
     # ----- spans --------------------------------------------------------------------------
     def get_aligned_spans_y2x(self, spans: Iterable[Span], allow_overlap: bool = False) -> list[Span]:

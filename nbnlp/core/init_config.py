@@ -20,7 +20,8 @@ LISTENER = "nbnlp.Tok2VecListener.v1"
 SETTING_COMMENTS = {
     "label_attr": 'Which annotation to predict: "tag" (fine-grained, token.tag_) or "pos" (universal, token.pos_).',
     "nO": "Number of outputs: null = inferred from the labels in the training data.",
-    "max_length": "Raw text without sentence boundaries is parsed in chunks of at most this many tokens.",
+    "max_length": "Sentences longer than this many tokens are parsed in chunks of at most this length.",
+    "sent_width": "Width of the view that predicts sentence starts in raw text (0 = none: a doc's trees define its sentences).",
     "decoder": 'Tree decoder used where the argmax heads are not a tree: "eisner" (projective) or "mst".',
     "entity_weight": "Loss weight of entity tokens against O tokens (higher favours recall).",
     "threshold": "A label is assigned when its score reaches this value (multilabel; exclusive classes use the argmax).",
@@ -38,7 +39,7 @@ SETTING_COMMENTS = {
 }
 ARCH_COMMENTS = {
     "nbnlp.Tok2VecListener.v1": "Reads the shared tok2vec's output; put an nbnlp.Tok2Vec.v1 block here to give this component its own copy.",
-    "nbnlp.BiaffineParser.v1": "Biaffine graph-based parser: arc and label scores between every pair of tokens.",
+    "nbnlp.BiaffineParser.v2": "Biaffine graph-based parser: finds the sentences of raw text, then scores arcs and labels between the tokens of each sentence.",
     "nbnlp.EntityTagger.v1": "BILUO tags per token, decoded with Viterbi constrained to valid entity sequences.",
     "nbnlp.TextCatBOW.v1": "Sparse linear model over hashed bags of n-grams: fast and strong on short texts.",
     "nbnlp.TextCatEnsemble.v1": "Bag-of-words model combined with a network pooling the tok2vec output.",
@@ -104,7 +105,7 @@ def init_config(
         "[components]\n",
         *([_tok2vec(size)] if shared else []),
         *blocks,
-        _corpora(pretraining),
+        _corpora(pretraining, n_sents=10 if "parser" in names else 1),
         _training(names, gpu, max_steps, eval_frequency),
         *([_pretraining()] if pretraining else []),
         _initialize(),
@@ -217,12 +218,16 @@ def _use_shared_tok2vec(block: dict) -> None:
                 _use_shared_tok2vec(value)
 
 
-def _corpora(pretraining: bool = False) -> str:
+def _corpora(pretraining: bool = False, n_sents: int = 1) -> str:
+    """The readers; a parser learns sentence boundaries from documents of `n_sents` sentences."""
     return """[corpora]
-""" + (_PRETRAIN_CORPUS if pretraining else "") + """
+""" + (_PRETRAIN_CORPUS if pretraining else "") + f"""
 [corpora.train]
 @readers = "nbnlp.Corpus.v1"
-path = ${paths.train}
+path = ${{paths.train}}
+# Sentences of a sentence-based corpus (CoNLL-U, ...) grouped into one document: running text,
+# from which a parser learns where sentences end.
+n_sents = {n_sents}
 # true: train on the corpus' own tokens; false: on nbnlp's tokenizer output aligned to them.
 gold_preproc = false
 # Skip training docs longer than this many tokens (0 = keep all).
@@ -232,7 +237,8 @@ limit = 0
 
 [corpora.dev]
 @readers = "nbnlp.Corpus.v1"
-path = ${paths.dev}
+path = ${{paths.dev}}
+n_sents = {n_sents}
 gold_preproc = false
 max_length = 0
 limit = 0

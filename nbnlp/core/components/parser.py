@@ -1,15 +1,18 @@
-"""The `parser` component: dependency heads and labels (`token.head`, `token.dep_`) and, from the
-trees, sentence boundaries (`doc.sents`).
+"""The `parser` component: dependency heads and labels (`token.head`, `token.dep_`) and the
+sentences of running text (`doc.sents`).
 
 What is parsed as one unit: where a doc already has sentence starts (from the reader, a sentence
-segmenter, or an earlier parse), each sentence is a unit and must come out as a single tree; a doc
-without them (raw text) is one unit, so its trees define the sentences. Units longer than
-`max_length` tokens are cut into chunks of at most that length, which bounds the n x n score
-memory. In a raw unit the argmax heads may form several trees when each covers a contiguous
-stretch of tokens (one sentence each); otherwise, and in every sentence unit, heads that are not
-a well-formed tree are decoded again into a single-root tree by `decoder`: "eisner" (projective)
-or "mst" (Chu-Liu-Edmonds, non-projective). Gold trees train as they are: the biaffine scorer
-does not need projective trees, so no pseudo-projective labels are used.
+segmenter, or an earlier parse), each sentence is a unit and keeps its boundaries; in a doc
+without them (raw text) the model's sentence view predicts them first, so a document is parsed
+sentence by sentence at a cost per word that does not grow with its length. Every sentence comes
+out as a single tree: heads that are not a well-formed tree are decoded again by `decoder`:
+"eisner" (projective) or "mst" (Chu-Liu-Edmonds, non-projective). Sentences longer than
+`max_length` tokens are cut into chunks of at most that length (one tree each), which bounds the
+n x n score memory. Training teaches the sentence view from the reference's sentence starts, so
+it needs multi-sentence documents (`nbnlp.Corpus.v1`'s `n_sents`); arcs are trained within the
+reference sentences. With `nbnlp.BiaffineParser.v1` (no sentence view) a raw doc is one unit
+whose trees define its sentences. Gold trees train as they are: the biaffine scorer does not need
+projective trees, so no pseudo-projective labels are used.
 """
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -27,11 +30,12 @@ from ..scores.parser import score_parse
 N_INIT_EXAMPLES = 10
 
 DEFAULT_PARSER_MODEL: Dict[str, Any] = {
-    "@architectures": "nbnlp.BiaffineParser.v1",
+    "@architectures": "nbnlp.BiaffineParser.v2",
     "arc_width": 128,
     "label_width": 64,
     "depth": 2,
     "window_size": 2,
+    "sent_width": 64,
     "nO": None,
     "tok2vec": {"@architectures": "nbnlp.Tok2VecListener.v1", "width": 96, "upstream": "*"},
 }
@@ -76,33 +80,18 @@ class DependencyParser(TrainableComponent):
         self.model.set_dim("nO", n, force=True)
 
     # ----- units ---------------------------------------------------------------------------
-    def _units(self, docs: Sequence[Doc]) -> Tuple[numpy.ndarray, numpy.ndarray]:
-        """Flat token ranges [start, end) to parse as trees, and whether each must be one tree."""
-        ranges: List[numpy.ndarray] = []
-        single: List[numpy.ndarray] = []
-        offset = 0
-        for doc in docs:
-            n = len(doc)
-            if n:
-                known = doc.has_annotation("SENT_START")
-                starts = numpy.flatnonzero(doc.arrays["SENT_START"] == 1) if known else numpy.zeros(0, numpy.int64)
-                starts = numpy.union1d([0], starts)
-                ends = numpy.append(starts[1:], n)
-                # Sentences longer than max_length are cut every max_length tokens.
-                n_chunks = -(-(ends - starts) // self.max_length)
-                k = numpy.arange(n_chunks.sum()) - numpy.repeat(numpy.cumsum(n_chunks) - n_chunks, n_chunks)
-                chunk_starts = numpy.repeat(starts, n_chunks) + k * self.max_length
-                chunk_ends = numpy.minimum(chunk_starts + self.max_length, numpy.repeat(ends, n_chunks))
-                ranges.append(numpy.stack([chunk_starts, chunk_ends], axis=1) + offset)
-                single.append(numpy.full(len(chunk_starts), known))
-            offset += n
-        if not ranges:
-            return numpy.zeros((0, 2), numpy.int64), numpy.zeros(0, bool)
-        return numpy.concatenate(ranges).astype(numpy.int64), numpy.concatenate(single)
-
-    def _input(self, docs: Sequence[Doc], gold_heads: Optional[numpy.ndarray] = None) -> ParserInput:
-        units, single = self._units(docs)
-        return ParserInput(list(docs), units, single, gold_heads, self.decoder)
+    def _input(
+        self, docs: Sequence[Doc], gold_heads: Optional[numpy.ndarray] = None, gold_starts: Optional[numpy.ndarray] = None
+    ) -> ParserInput:
+        """The model's input: each doc's own sentence starts where it has them, else `gold_starts`
+        (flat, training) where given, else none (the model predicts them)."""
+        if gold_starts is not None:
+            given = numpy.ones(len(docs), dtype=bool)
+            starts = gold_starts == 1
+        else:
+            given = numpy.array([doc.has_annotation("SENT_START") for doc in docs], dtype=bool)
+            starts = numpy.concatenate([doc.arrays["SENT_START"] == 1 for doc in docs]) if docs else numpy.zeros(0, bool)
+        return ParserInput(list(docs), starts, given, gold_heads, self.decoder, self.max_length)
 
     # ----- inference ----------------------------------------------------------------------
     def predict(self, docs: Sequence[Doc]) -> Optional[ParserScores]:
@@ -162,12 +151,13 @@ class DependencyParser(TrainableComponent):
         self.root_label = max(root_counts, key=root_counts.get) if root_counts else None
         self._initialize_model(found, sample)
 
-    def _gold(self, examples: Sequence[Example]) -> Tuple[numpy.ndarray, numpy.ndarray]:
-        """Flat gold heads and label indices over the batch's predicted tokens; -1 = unknown.
+    def _gold(self, examples: Sequence[Example]) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """Flat gold heads and label indices over the batch's predicted tokens (-1 = unknown), and
+        sentence starts (1 start, -1 not, 0 unknown).
 
         Only tokens aligned one-to-one whose gold head also aligns one-to-one get a head.
         """
-        all_heads, all_labels = [], []
+        all_heads, all_labels, all_starts = [], [], []
         offset = 0
         for eg in examples:
             x, y = eg.predicted, eg.reference
@@ -184,28 +174,31 @@ class DependencyParser(TrainableComponent):
             labels[has] = self._label_index(dep_ids, y.vocab)
             all_heads.append(numpy.where(has, heads + offset, -1))
             all_labels.append(labels)
+            all_starts.append(eg.aligned_sent_start_codes())
             offset += len(x)
-        return numpy.concatenate(all_heads), numpy.concatenate(all_labels)
+        return numpy.concatenate(all_heads), numpy.concatenate(all_labels), numpy.concatenate(all_starts)
 
     def _label_index(self, ids: numpy.ndarray, vocab: Any) -> numpy.ndarray:
         return label_indices(ids, self._label_ids(vocab))
 
     def _model_input(self, examples: Sequence[Example], docs: List[Doc]) -> ParserInput:
-        """Label scores are taken at the gold heads (teacher forcing); the gold is kept for `get_loss`."""
+        """Arcs are scored within the reference sentences and labels at the gold heads (teacher
+        forcing); the gold is kept for `get_loss`."""
         gold = self._gold(examples)
         self._batch_gold = (examples, gold)
-        return self._input(docs, gold[0])
+        return self._input(docs, gold[0], gold[2])
 
-    def _gold_for_loss(self, examples: Sequence[Example]) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    def _gold_for_loss(self, examples: Sequence[Example]) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
         """The gold `_model_input` computed for this same batch, else computed now."""
         cached, self._batch_gold = getattr(self, "_batch_gold", None), None
         return cached[1] if cached is not None and cached[0] is examples else self._gold(examples)
 
     def get_loss(self, examples: Sequence[Example], scores: ParserScores) -> Tuple[float, ParserGradients]:
-        """Cross-entropy over each token's candidate heads and over the labels of its gold head,
-        each averaged over the tokens that have gold; tokens without gold get no gradient."""
+        """Cross-entropy over each token's candidate heads, over the labels of its gold head and of
+        its sentence-start flag, each averaged over the tokens that have gold; tokens without gold
+        get no gradient."""
         ops, xp = self.model.ops, self.model.ops.xp
-        gold_heads, gold_labels = self._gold_for_loss(examples)
+        gold_heads, gold_labels, gold_starts = self._gold_for_loss(examples)
         N = len(gold_heads)
         n_arcs = max(int((gold_heads >= 0).sum()), 1)
         loss = 0.0
@@ -241,7 +234,21 @@ class DependencyParser(TrainableComponent):
             label_loss = -float(xp.log(xp.maximum(probs[at_rows, at_gold], 1e-12)).sum())
             probs[at_rows, at_gold] -= 1.0
         probs *= ops.asarray(known)[:, None]
-        return loss / n_arcs + label_loss / n_labels, ParserGradients(d_arcs, probs / n_labels)
+        sent_loss, d_sents = self._sentence_loss(scores.sent_logits, gold_starts)
+        return loss / n_arcs + label_loss / n_labels + sent_loss, ParserGradients(d_arcs, probs / n_labels, d_sents)
+
+    def _sentence_loss(self, logits: Any, gold_starts: numpy.ndarray) -> Tuple[float, Any]:
+        """Binary cross-entropy of the sentence-start logits, averaged over tokens with gold."""
+        if logits is None:
+            return 0.0, None
+        ops, xp = self.model.ops, self.model.ops.xp
+        known = ops.asarray((gold_starts != 0).astype("float32"))
+        target = ops.asarray((gold_starts == 1).astype("float32"))
+        n_known = max(float(known.sum()), 1.0)
+        probs = 1.0 / (1.0 + xp.exp(-logits))
+        # log(1 + e^-|z|) + max(z, 0) - z * t: the stable form of the cross-entropy.
+        losses = xp.log1p(xp.exp(-xp.abs(logits))) + xp.maximum(logits, 0) - logits * target
+        return float((losses * known).sum()) / n_known, (probs - target) * known / n_known
 
     def score(self, examples: Sequence[Example], **kwargs: Any) -> Dict[str, Any]:
         return score_parse(examples)
@@ -263,7 +270,7 @@ class DependencyParser(TrainableComponent):
     },
 )
 def make_parser(nlp: Any, name: str, model: Model, max_length: int = 200, decoder: str = "eisner") -> DependencyParser:
-    """A biaffine dependency parser; its trees also set the sentence boundaries of raw text."""
+    """A biaffine dependency parser that first finds the sentences of raw text."""
     return DependencyParser(nlp, name, model, max_length=max_length, decoder=decoder)
 
 

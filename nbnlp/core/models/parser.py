@@ -1,8 +1,15 @@
-"""`nbnlp.BiaffineParser.v1`: a graph-based dependency parser (biaffine scoring, Dozat & Manning 2017).
+"""`nbnlp.BiaffineParser.v2`: a graph-based dependency parser (biaffine scoring, Dozat & Manning 2017)
+that also finds the sentences of running text.
 
 Token vectors (the shared tok2vec, plus `depth` extra residual CNN layers of window `window_size`
 that widen the context the parser sees; `depth = 0` for none) go through one ReLU layer that
-yields four views per token: arc-dependent, arc-head, label-dependent, label-head. Then
+yields five views per token: arc-dependent, arc-head, label-dependent, label-head and sentence.
+Then
+
+* sentence starts, where a doc does not bring its own: a logit per token from the sentence view
+  (`sent_width`; 0 turns it off, which is `nbnlp.BiaffineParser.v1`: the trees of a whole doc
+  then define its sentences). The predicted sentences are the units parsed below, so the cost
+  per word does not grow with the length of a document, and each sentence is one tree;
 
 * arc scores, per unit (a sentence or a chunk of a doc): s[i, j] = dep_i U head_j + u . head_j
   + a distance term (dep_i W_dist) picked by the bucketed signed distance j - i, which gives the
@@ -30,6 +37,7 @@ from .cpu import fast_cpu_ops
 from .tok2vec import MaxoutWindowEncoder
 
 MASK = -1e9  # added to the scores of padding heads
+SENT_PRIOR_LOGIT = -2.6  # log odds of a sentence start in English prose (one token in ~15)
 # Signed distance buckets (head minus dependent): exact up to 5, then widening bins.
 _DIST_BINS = numpy.array([1, 2, 3, 4, 5, 6, 8, 12, 20, 36])
 N_DIST = 2 * len(_DIST_BINS)
@@ -38,14 +46,16 @@ MAX_CELLS = 2_000_000
 
 
 class ParserInput(NamedTuple):
-    """A batch: docs, units as flat token ranges [start, end) over the concatenated docs, whether
-    each unit must be one tree, gold heads (flat indices, -1 unknown) or None to decode, decoder."""
+    """A batch: docs; flat sentence starts over the concatenated docs and, per doc, whether they are
+    given (else they are predicted, or without a sentence view the doc is one unit of free trees);
+    gold heads (flat indices, -1 unknown) or None to decode; the decoder; the longest unit."""
 
     docs: List[Doc]
-    units: numpy.ndarray  # (K, 2) int64
-    single_root: numpy.ndarray  # (K,) bool
-    gold_heads: Optional[numpy.ndarray]  # (N,) int64 or None
+    sent_starts: numpy.ndarray  # (N,) bool, meaningful where the doc's sentences are given
+    given: numpy.ndarray  # (D,) bool
+    gold_heads: Optional[numpy.ndarray] = None  # (N,) int64 or None
     decoder: str = "eisner"
+    max_length: int = 200
 
 
 @dataclass
@@ -63,16 +73,20 @@ class ParserScores:
     groups: List[ArcGroup]
     labels: Any  # xp (N, n_labels): label scores for the head in `heads`
     heads: numpy.ndarray  # (N,) flat head index each token's label was scored for
+    units: numpy.ndarray  # (K, 2) flat token ranges [start, end) parsed as units
+    single_root: numpy.ndarray  # (K,) bool: whether each unit is one tree
+    sent_logits: Any = None  # xp (N,) sentence-start logits, None without a sentence view
 
 
 @dataclass
 class ParserGradients:
     arcs: List[Any]  # one (U, n, n) per group
     labels: Any  # (N, n_labels)
+    sents: Any = None  # (N,) gradient of the sentence-start logits
 
 
 @registry.architectures("nbnlp.BiaffineParser.v1")
-def BiaffineParser(
+def BiaffineParserV1(
     tok2vec: Model[List[Doc], List[Floats2d]],
     arc_width: int = 128,
     label_width: int = 64,
@@ -80,26 +94,44 @@ def BiaffineParser(
     window_size: int = 2,
     nO: Optional[int] = None,
 ) -> Model[ParserInput, ParserScores]:
-    """Biaffine arc and label scorer over `tok2vec`; `nO` (number of labels) may come from data."""
+    """The parser without a sentence view: the trees of a doc without sentences define them."""
+    return BiaffineParser(tok2vec, arc_width, label_width, depth, window_size, sent_width=0, nO=nO)
+
+
+@registry.architectures("nbnlp.BiaffineParser.v2")
+def BiaffineParser(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    arc_width: int = 128,
+    label_width: int = 64,
+    depth: int = 2,
+    window_size: int = 2,
+    sent_width: int = 64,
+    nO: Optional[int] = None,
+) -> Model[ParserInput, ParserScores]:
+    """Biaffine arc and label scorer over `tok2vec` with a sentence-start view of `sent_width`
+    (0 = none); `nO` (number of labels) may come from data."""
     width = tok2vec.maybe_get_dim("nO")
-    if arc_width < 1 or label_width < 1 or depth < 0:
-        raise ValueError(f"BiaffineParser: arc_width and label_width must be >= 1 and depth >= 0; got {arc_width}, {label_width}, {depth}")
+    if arc_width < 1 or label_width < 1 or depth < 0 or sent_width < 0:
+        raise ValueError(
+            "BiaffineParser: arc_width and label_width must be >= 1, depth and sent_width >= 0; "
+            f"got {arc_width}, {label_width}, {depth}, {sent_width}"
+        )
     if depth and width is None:
         raise ValueError("BiaffineParser: the tok2vec must declare its width (nO) to add encoder layers")
     with fast_cpu_ops():
         encoder = tok2vec
         if depth:
             encoder = chain(tok2vec, MaxoutWindowEncoder(width, depth, window_size, 3))
-        mlp = Relu(2 * arc_width + 2 * label_width, width, dropout=0.0)
+        mlp = Relu(2 * arc_width + 2 * label_width + sent_width, width, dropout=0.0)
         model: Model[ParserInput, ParserScores] = Model(
             "biaffine_parser",
             forward,
             init=init,
             layers=[encoder, mlp],
-            dims={"nI": width, "nO": nO, "arc": arc_width, "label": label_width},
+            dims={"nI": width, "nO": nO, "arc": arc_width, "label": label_width, "sent": sent_width},
             params={
                 "arc_U": None, "arc_u": None, "root_w": None, "root_b": None, "dist_W": None, "dist_b": None,
-                "lab_V": None, "lab_W": None, "lab_b": None,
+                "lab_V": None, "lab_W": None, "lab_b": None, **({"sent_w": None, "sent_b": None} if sent_width else {}),
             },
         )
     model.set_ref("tok2vec", tok2vec)
@@ -125,22 +157,29 @@ def init(model: Model, X: Optional[Any] = None, Y: Optional[Any] = None) -> None
     model.set_param("lab_V", ops.alloc2f(dl, nO))
     model.set_param("lab_W", ops.alloc2f(2 * dl, nO))
     model.set_param("lab_b", ops.alloc1f(nO))
+    if model.get_dim("sent"):
+        model.set_param("sent_w", ops.alloc1f(model.get_dim("sent")))
+        # Start at the prior odds of a sentence start (about one token in 15), not at even odds.
+        model.set_param("sent_b", ops.asarray1f([SENT_PRIOR_LOGIT]))
 
 
 def forward(model: Model, inputs: Any, is_train: bool) -> Tuple[ParserScores, Callable]:
-    """`inputs` is a ParserInput, or a list of Docs (each parsed whole, heads decoded)."""
+    """`inputs` is a ParserInput, or a list of Docs (sentences predicted, heads decoded)."""
     if not isinstance(inputs, ParserInput):
-        inputs = whole_docs(inputs)
+        inputs = raw_docs(inputs)
     encoder, mlp = model.layers
     ops, xp = model.ops, model.ops.xp
-    da, dl = model.get_dim("arc"), model.get_dim("label")
+    da, dl, ds = model.get_dim("arc"), model.get_dim("label"), model.get_dim("sent")
     vectors, bp_vectors = encoder(inputs.docs, is_train)
     sizes = [v.shape[0] for v in vectors]
     X = xp.concatenate(vectors) if len(vectors) != 1 else vectors[0]
     N = X.shape[0]
     H, bp_H = mlp(X, is_train)
     arc_dep, arc_head = H[:, :da], H[:, da : 2 * da]
-    lab_dep, lab_head = H[:, 2 * da : 2 * da + dl], H[:, 2 * da + dl :]
+    lab_dep, lab_head = H[:, 2 * da : 2 * da + dl], H[:, 2 * da + dl : 2 * da + 2 * dl]
+    sent_view = H[:, 2 * da + 2 * dl :]
+    sent_logits = sent_view @ model.get_param("sent_w") + model.get_param("sent_b")[0] if ds else None
+    units, single_root = _units(inputs, sizes, sent_logits, ops)
     # Everything per token is computed on the flat (N, ...) arrays; only the pairwise part is padded.
     dep_proj, bp_dep_proj = _dep_projection(model, arc_dep)
     head_bias = arc_head @ model.get_param("arc_u")
@@ -151,14 +190,14 @@ def forward(model: Model, inputs: Any, is_train: bool) -> Tuple[ParserScores, Ca
 
     groups: List[ArcGroup] = []
     arc_backprops = []
-    for unit_ids in _group_units(inputs.units):
-        tokens, lengths = _padded_tokens(inputs.units[unit_ids], N)
+    for unit_ids in _group_units(units):
+        tokens, lengths = _padded_tokens(units[unit_ids], N)
         idx = ops.asarray(tokens)
         S, bp_S = _arc_scores(model, dep_ext[idx], head_ext[idx], bias_ext[idx], lengths)
         groups.append(ArcGroup(unit_ids, tokens, lengths, S))
         arc_backprops.append((idx, bp_S))
 
-    heads = _heads_for_labels(inputs, groups, N)
+    heads = _heads_for_labels(inputs, units, single_root, groups, N)
     labels, bp_labels = _label_scores(model, lab_dep, lab_head, ops.asarray(heads))
 
     def backprop(d_scores: ParserGradients) -> Any:
@@ -178,19 +217,58 @@ def forward(model: Model, inputs: Any, is_train: bool) -> Tuple[ParserScores, Ca
         dH[:, da : 2 * da] = d_head_ext[:N] + d_bias_ext[:N, None] * u
         d_lab_dep, d_lab_head = bp_labels(d_scores.labels)
         dH[:, 2 * da : 2 * da + dl] = d_lab_dep
-        dH[:, 2 * da + dl :] = d_lab_head
+        dH[:, 2 * da + dl : 2 * da + 2 * dl] = d_lab_head
+        if ds and d_scores.sents is not None:
+            d_sent = xp.asarray(d_scores.sents, dtype="float32")
+            model.inc_grad("sent_w", d_sent @ sent_view)
+            model.inc_grad("sent_b", d_sent.sum(keepdims=True))
+            dH[:, 2 * da + 2 * dl :] = d_sent[:, None] * model.get_param("sent_w")
         dX = bp_H(dH)
         return bp_vectors(_split_rows(xp, dX, sizes))
 
-    return ParserScores(groups, labels, heads), backprop
+    return ParserScores(groups, labels, heads, units, single_root, sent_logits), backprop
 
 
-def whole_docs(docs: Sequence[Doc], decoder: str = "eisner") -> ParserInput:
-    """A ParserInput that parses each doc as one unit (possibly several trees), decoding heads."""
-    sizes = numpy.array([len(doc) for doc in docs], dtype=numpy.int64)
-    ends = numpy.cumsum(sizes)
-    units = numpy.stack([ends - sizes, ends], axis=1)[sizes > 0]
-    return ParserInput(list(docs), units, numpy.zeros(len(units), dtype=bool), None, decoder)
+def raw_docs(docs: Sequence[Doc], decoder: str = "eisner", max_length: int = 200) -> ParserInput:
+    """A ParserInput in which no doc's sentences are given."""
+    n = sum(len(doc) for doc in docs)
+    return ParserInput(list(docs), numpy.zeros(n, dtype=bool), numpy.zeros(len(docs), dtype=bool), None, decoder, max_length)
+
+
+def _units(inputs: ParserInput, sizes: List[int], sent_logits: Any, ops: Any) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """The token ranges parsed as units and whether each is one tree.
+
+    Given sentences are kept; the others are predicted where there is a sentence view (a start
+    where the logit is positive), and each sentence is one tree; without a sentence view such a
+    doc is one unit whose trees define its sentences.
+    """
+    sizes_arr = numpy.asarray(sizes, dtype=numpy.int64)
+    doc_starts = numpy.cumsum(sizes_arr) - sizes_arr
+    starts = numpy.asarray(inputs.sent_starts, dtype=bool).copy()
+    given_token = numpy.repeat(inputs.given, sizes_arr)
+    if sent_logits is not None:
+        predicted = ops.to_numpy(sent_logits > 0)
+        starts = numpy.where(given_token, starts, predicted)
+    else:
+        starts &= given_token
+    starts[doc_starts[sizes_arr > 0]] = True
+    single = inputs.given | (sent_logits is not None)
+    return sentence_units(starts, numpy.repeat(single, sizes_arr), inputs.max_length)
+
+
+def sentence_units(starts: numpy.ndarray, single_token: numpy.ndarray, max_length: int) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """Flat ranges [start, end) from sentence-start flags, sentences longer than `max_length`
+    cut every `max_length` tokens; and per range the flag `single_token` has at its start."""
+    first = numpy.flatnonzero(starts)
+    if not len(first):
+        return numpy.zeros((0, 2), numpy.int64), numpy.zeros(0, bool)
+    last = numpy.append(first[1:], len(starts))
+    n_chunks = -(-(last - first) // max_length)
+    k = numpy.arange(n_chunks.sum()) - numpy.repeat(numpy.cumsum(n_chunks) - n_chunks, n_chunks)
+    chunk_starts = numpy.repeat(first, n_chunks) + k * max_length
+    chunk_ends = numpy.minimum(chunk_starts + max_length, numpy.repeat(last, n_chunks))
+    units = numpy.stack([chunk_starts, chunk_ends], axis=1).astype(numpy.int64)
+    return units, single_token[chunk_starts].astype(bool)
 
 
 def _padded_tokens(units: numpy.ndarray, pad: int) -> Tuple[numpy.ndarray, numpy.ndarray]:
@@ -201,15 +279,17 @@ def _padded_tokens(units: numpy.ndarray, pad: int) -> Tuple[numpy.ndarray, numpy
     return tokens, lengths
 
 
-def _heads_for_labels(inputs: ParserInput, groups: List[ArcGroup], N: int) -> numpy.ndarray:
+def _heads_for_labels(
+    inputs: ParserInput, units: numpy.ndarray, single_root: numpy.ndarray, groups: List[ArcGroup], N: int
+) -> numpy.ndarray:
     """Flat head per token to score labels for: gold where given (self where unknown), else decoded."""
     if inputs.gold_heads is not None:
         return numpy.where(inputs.gold_heads >= 0, inputs.gold_heads, numpy.arange(N))
     heads = numpy.arange(N)
     for g in groups:
-        rel = decode_heads(g.scores, g.lengths, inputs.single_root[g.units], inputs.decoder)
+        rel = decode_heads(g.scores, g.lengths, single_root[g.units], inputs.decoder)
         valid = g.tokens < N
-        heads[g.tokens[valid]] = (rel + inputs.units[g.units][:, :1])[valid]
+        heads[g.tokens[valid]] = (rel + units[g.units][:, :1])[valid]
     return heads
 
 
@@ -327,4 +407,4 @@ def _label_scores(model: Model, dep: Any, head_all: Any, heads: Any) -> Tuple[An
     return Z, backprop
 
 
-__all__ = ["BiaffineParser", "whole_docs", "ParserInput", "ParserScores", "ParserGradients", "ArcGroup", "N_DIST"]
+__all__ = ["BiaffineParser", "BiaffineParserV1", "raw_docs", "sentence_units", "ParserInput", "ParserScores", "ParserGradients", "ArcGroup", "N_DIST"]

@@ -23,9 +23,14 @@ if TYPE_CHECKING:
 class Corpus:
     """Callable `corpus(nlp) -> Iterator[Example]` over one corpus file or folder."""
 
-    def __init__(self, path: Optional[str], *, gold_preproc: bool = False, max_length: int = 0, limit: int = 0) -> None:
+    def __init__(
+        self, path: Optional[str], *, gold_preproc: bool = False, max_length: int = 0, limit: int = 0, n_sents: int = 1
+    ) -> None:
+        if n_sents < 1:
+            raise ValueError(f"n_sents must be at least 1 (sentences per document), got {n_sents}")
         self.path = None if path in (None, "") else str(path)
         self.gold_preproc = gold_preproc
+        self.n_sents = n_sents
         self.max_length = max_length
         self.limit = limit
         # The setting users edit to fix a bad path; train() points it at paths.train / paths.dev.
@@ -52,7 +57,7 @@ class Corpus:
     def _load(self, nlp: "Language") -> None:
         self.check_path()
         items = []
-        for ref in load_docs(self.path, vocab=nlp.vocab):
+        for ref in load_docs(self.path, vocab=nlp.vocab, n_sents=self.n_sents):
             if self.max_length and len(ref) > self.max_length:
                 continue
             if len(ref) == 0:
@@ -67,11 +72,14 @@ class Corpus:
 
 @registry.readers("nbnlp.Corpus.v1")
 def create_corpus(
-    path: Optional[str], gold_preproc: bool = False, max_length: int = 0, limit: int = 0
+    path: Optional[str], gold_preproc: bool = False, max_length: int = 0, limit: int = 0, n_sents: int = 1
 ) -> Callable[["Language"], Iterator[Example]]:
-    """Examples from a corpus file or folder (any format `load_docs` reads), one per sentence.
+    """Examples from a corpus file or folder (any format `load_docs` reads).
 
-    `gold_preproc` keeps the reference tokens instead of re-tokenizing the text; `max_length`
-    skips longer docs and `limit` caps how many are used (0 = no limit for both).
+    `n_sents` groups that many consecutive sentences of a sentence-based corpus into one
+    document (as `convert --n-sents` does; a new document in the source starts a new group), so
+    that a parser learns where sentences end in running text. `gold_preproc` keeps the reference
+    tokens instead of re-tokenizing the text; `max_length` skips longer docs and `limit` caps how
+    many are used (0 = no limit for both).
     """
-    return Corpus(path, gold_preproc=gold_preproc, max_length=max_length, limit=limit)
+    return Corpus(path, gold_preproc=gold_preproc, max_length=max_length, limit=limit, n_sents=n_sents)
