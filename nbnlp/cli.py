@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from .core.config import ConfigError
 from .core.corpus.errors import CorpusError
@@ -120,63 +120,50 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespa
     p.add_argument("--gold-preproc", "-G", action="store_true", help="use the corpus' own tokens")
     p.add_argument("--displacy-path", "-dp", default=None, help="folder for HTML renderings of parses and entities")
     p.add_argument("--displacy-limit", "-dl", type=int, default=25, help="docs to render (default: 25)")
+    p.add_argument("--per-label", "-pl", action="store_true", help="also print per-label tables with support counts and confusion matrices")
 
     def run(args: argparse.Namespace) -> int:
-        from pathlib import Path
-
         import srsly
 
         from .core.corpus.atomic import atomic_write
         from .core.evaluate import evaluate
-        from .widgets.render import render_page
+        from .core.render import write_renderings
 
         result = evaluate(args.model, args.data, gold_preproc=args.gold_preproc, gpu_id=args.gpu_id)
-        print(format_scores(result.scores))
+        print(format_evaluation(result, per_label=args.per_label))
         if args.output:
             with atomic_write(args.output, "w", encoding="utf8") as f:
                 f.write(srsly.json_dumps(result.scores, indent=2) + "\n")
             print(f"Wrote scores to {args.output}")
         if args.displacy_path:
-            docs = result.predicted[: args.displacy_limit]
-            folder = Path(args.displacy_path)
-            written = []
-            for style, name in (("deps", "parses.html"), ("ents", "entities.html")):
-                column = "HEAD" if style == "deps" else "ENT_IOB"
-                if any(d.has_annotation(column) for d in docs):
-                    with atomic_write(folder / name, "w", encoding="utf8") as f:
-                        f.write(render_page(docs, styles=(style,), title=f"{args.model}: {name[:-5]} of {args.data}"))
-                    written.append(str(folder / name))
-            print(f"Wrote {', '.join(written)}" if written else "Nothing to render: the pipeline sets no parses or entities")
+            written = write_renderings(result.predicted[: args.displacy_limit], args.displacy_path, title=f"{args.model} on {args.data}")
+            print(f"Wrote {', '.join(map(str, written))}" if written else "Nothing to render: the pipeline sets no parses or entities")
         return 0
 
     p.set_defaults(run=run)
     return run
 
 
-_SCORE_NAMES = {
-    "token_acc": "TOK", "tag_acc": "TAG", "pos_acc": "POS", "dep_uas": "UAS", "dep_las": "LAS", "sents_f": "SENT F",
-    "ents_p": "NER P", "ents_r": "NER R", "ents_f": "NER F", "cats_score": "TEXTCAT", "cats_macro_f": "TEXTCAT MACRO F",
-    "cats_macro_auc": "TEXTCAT MACRO AUC", "speed": "SPEED",
-}
+def format_evaluation(result: Any, *, per_label: bool = False) -> str:
+    """The overall scores as text, then the per-type tables of the scores, or with `per_label` every per-label
+    table (with support counts) and confusion matrix the core computes."""
+    from .core.scores import display
+    from .core.scores.confusion import available_kinds, confusion_matrix, top_labels
+    from .core.scores.per_label import per_label_tables, score_tables
+
+    sections = [display.format_overall(result.scores)]
+    if not per_label:
+        sections += [display.format_label_table(key, rows) for key, rows in score_tables(result.scores).items()]
+        return display.join_sections(sections)
+    for title, _, rows in per_label_tables(result).values():
+        sections.append(display.format_label_table(title, rows, support=True))
+    for kind in available_kinds(result):
+        labels, counts = top_labels(*confusion_matrix(result, kind), CONFUSION_TOP_N)
+        sections.append(display.format_confusion(display.KIND_TITLES.get(kind, kind), labels, counts))
+    return display.join_sections(sections)
 
 
-def format_scores(scores: dict) -> str:
-    """The scores as text tables: overall figures (percentages), then one table per per-label score."""
-    lines = ["Overall"]
-    for key, value in scores.items():
-        if isinstance(value, (int, float)) and value is not None and not isinstance(value, bool):
-            name = _SCORE_NAMES.get(key, key.upper())
-            shown = f"{value:,.0f}" if key == "speed" else f"{100 * value:.2f}"
-            lines.append(f"  {name:<20} {shown:>10}")
-    for key, table in scores.items():
-        if isinstance(table, dict) and table and all(isinstance(v, dict) for v in table.values()):
-            cols = sorted({c for row in table.values() for c in row})
-            lines.append("")
-            lines.append(key)
-            lines.append(f"  {'':<20} " + " ".join(f"{c.upper():>7}" for c in cols))
-            for label, row in sorted(table.items()):
-                lines.append(f"  {label:<20} " + " ".join(f"{100 * row[c]:>7.2f}" if row.get(c) is not None else f"{'-':>7}" for c in cols))
-    return "\n".join(lines)
+CONFUSION_TOP_N = 12  # labels with their own row in a text confusion matrix; the rest are merged
 
 
 def _add_debug_data(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace], int]:

@@ -19,6 +19,7 @@ from IPython.display import HTML, Markdown, display
 from IPython.utils.process import arg_split
 
 from .core.config import ConfigError, parse_overrides
+from .core.scores.display import format_score
 from .core.corpus.errors import CorpusError
 from .gpu.device import DeviceError
 
@@ -510,7 +511,7 @@ def _config_header(name: str, checked: Any) -> str:
 def _saved_lines(result: Any, name: str) -> list[str]:
     lines = []
     if result.model_best is not None:
-        lines.append(f"model-best: {result.model_best} (score {result.best_score:.4f} at step {result.best_step})")
+        lines.append(f"model-best: {result.model_best} (score {format_score('score', result.best_score)} at step {result.best_step})")
     if result.model_last is not None:
         lines.append(f"model-last: {result.model_last} (step {result.steps})")
     lines.append(f"Result stored as {name}: {name}.nlp is the best pipeline, {name}.history holds {len(result.history)} evaluations")

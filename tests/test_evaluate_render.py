@@ -13,7 +13,7 @@ import nbnlp
 from nbnlp.core.evaluate import evaluate
 from nbnlp.core.init_config import demo_config
 from nbnlp.data import demo_path
-from nbnlp.widgets.render import render_dependencies, render_entities, render_page
+from nbnlp.core.render import render_dependencies, render_entities, render_page
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +112,21 @@ def test_evaluate_cli_renders_parses_and_entities(tmp_path: Path) -> None:
         else:
             assert markup.count("<path") > 20 and 0 <= scores["dep_las"] <= scores["dep_uas"] <= 1
             assert "dep_las_per_type" in proc.stdout
+
+
+def test_evaluate_cli_prints_per_label_tables_and_confusion(tagger_model: Path, capsys: pytest.CaptureFixture) -> None:
+    from nbnlp.cli import main
+
+    assert main(["evaluate", str(tagger_model), str(demo_path("ewt-dev")), "--gold-preproc", "--per-label"]) == 0
+    out = capsys.readouterr().out
+    assert "Fine-grained tags" in out and "SUPPORT" in out and "Tags (rows gold, columns predicted)" in out
+    row = next(line.split() for line in out.splitlines() if line.split()[:1] == ["NN"])
+    assert all(re.fullmatch(r"\d+\.\d\d", cell) for cell in row[1:4]) and row[4].isdigit()
+
+
+def test_write_renderings_writes_one_page_per_layer(tmp_path: Path) -> None:
+    from nbnlp.core.render import write_renderings
+
+    written = write_renderings([parsed_doc()], tmp_path / "html", title="t")
+    assert [p.name for p in written] == ["parses.html", "entities.html"]
+    assert write_renderings([nbnlp.Doc(nbnlp.Vocab(), ["a"])], tmp_path / "none") == []

@@ -365,14 +365,14 @@ def test_console_table_header_and_rows() -> None:
     assert header.split() == ["E", "#", "LOSS", "TINY", "LOSS", "OTHER", "TAG_ACC", "TOKEN_ACC", "SCORE"]
     rows = [line.split() for line in lines if line.strip() and line.split()[0].isdigit()]
     assert [r[1] for r in rows] == ["10", "20"]
-    assert 0 <= float(rows[-1][4]) <= 100 and 0 <= float(rows[-1][-1]) <= 1
+    assert 0 <= float(rows[-1][4]) <= 100 and 0 <= float(rows[-1][-1]) <= 100  # SCORE is a percentage too
 
 
 def test_table_is_reusable() -> None:
     table = TrainingTable(["tagger"], ["tag_acc", "speed"])
     info = StepInfo(epoch=0, step=10, losses={"tagger": 1.5}, words=100, seconds=1.0, scores={"tag_acc": 0.9234, "speed": 1234.5}, score=0.9234)
     assert table.headers() == ["E", "#", "LOSS TAGGER", "TAG_ACC", "SPEED", "SCORE"]
-    assert table.row(info) == ["0", "10", "1.50", "92.34", "1234", "0.92"]
+    assert table.row(info) == ["0", "10", "1.50", "92.34", "1,234", "92.34"]
 
 
 def test_jsonl_logger_one_line_per_evaluation(tmp_path: Any) -> None:

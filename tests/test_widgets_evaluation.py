@@ -14,18 +14,10 @@ from nbnlp.core.evaluate import EvaluationResult, evaluate
 from nbnlp.core.init_config import init_config
 from nbnlp.core.training import train
 from nbnlp.data import demo_path
-from nbnlp.widgets.evaluation import (
-    NONE_LABEL,
-    OTHER_LABEL,
-    EvaluationView,
-    available_kinds,
-    confusion_matrix,
-    confusion_matrix_png,
-    evaluation_html,
-    format_score,
-    per_label_tables,
-    top_labels,
-)
+from nbnlp.core.scores.confusion import NONE_LABEL, OTHER_LABEL, available_kinds, confusion_matrix, top_labels
+from nbnlp.core.scores.display import format_score
+from nbnlp.core.scores.per_label import per_label_tables
+from nbnlp.widgets.evaluation import EvaluationView, confusion_matrix_png, evaluation_html
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -90,7 +82,7 @@ def test_scores_table_shows_the_reported_scores(parsed: EvaluationResult) -> Non
         assert shown[key] == f"{100 * value:.2f}", key
     assert re.fullmatch(r"[\d,]+ words/s", shown["speed"])
     assert 0 < parsed.scores["tag_acc"] < 1 and shown["tag_acc"] != "100.00"
-    assert format_score("speed", 12345.6) == "12,346 words/s" and format_score("ents_f", None) == "–"
+    assert format_score("speed", 12345.6, unit=True) == "12,346 words/s" and format_score("ents_f", None) == "–"
 
 
 def test_per_label_tables_list_real_labels(parsed: EvaluationResult) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.example import Example
 from ..core.scores.ner import entity_offsets
-from .render import (
+from ..core.render import (
     WRONG_COLOUR,
     render_cat_bars,
     render_dependencies_marked,

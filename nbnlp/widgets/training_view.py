@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Any, Optional, Sequence
 
+from ..core.scores.display import format_score, is_speed
 from ..core.training.loggers import TrainingTable
 from ..core.training.loop import StepInfo
 
@@ -50,7 +51,7 @@ class TrainingProgress:
         settings = run.settings
         return cls(
             TrainingTable.for_pipeline(run.nlp, settings.score_weights),
-            max_steps=settings.max_steps, max_epochs=settings.max_epochs, eval_frequency=settings.eval_frequency,
+            max_steps=settings.values.max_steps, max_epochs=settings.values.max_epochs, eval_frequency=settings.values.eval_frequency,
         )
 
     def update(self, info: StepInfo) -> None:
@@ -100,7 +101,7 @@ class TrainingProgress:
             parts.append(f"ETA {format_duration(self.eta)}")
         best = self.best
         if best is not None:
-            parts.append(f"best {best.score:.3f} at step {best.step:,}")
+            parts.append(f"best {format_score('score', best.score)} at step {best.step:,}")
         return " · ".join(parts)
 
 
@@ -121,13 +122,13 @@ def curves_png(progress: TrainingProgress, *, width: float = 9.0, height: float 
     loss_ax.set_xlabel("step", fontsize=8)
     for name in progress.table.score_names:
         values = [_as_float(e.scores.get(name) if e.scores else None) for e in evaluations]
-        if any(v is not None for v in values) and not name.endswith("speed"):
-            score_ax.plot(steps, [float("nan") if v is None else v for v in values], marker=".", label=name)
-    score_ax.plot(steps, [float("nan") if e.score is None else e.score for e in evaluations], marker="o", color="black", linewidth=2, label="SCORE")
+        if any(v is not None for v in values) and not is_speed(name):
+            score_ax.plot(steps, [float("nan") if v is None else 100 * v for v in values], marker=".", label=name)
+    score_ax.plot(steps, [float("nan") if e.score is None else 100 * e.score for e in evaluations], marker="o", color="black", linewidth=2, label="SCORE")
     best = progress.best
     if best is not None:
         score_ax.axvline(best.step, color="#059669", linestyle=":", linewidth=1)
-    score_ax.set_title("dev scores", fontsize=9)
+    score_ax.set_title("dev scores (%)", fontsize=9)
     score_ax.set_xlabel("step", fontsize=8)
     for ax in (loss_ax, score_ax):
         ax.tick_params(labelsize=7)

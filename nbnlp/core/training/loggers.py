@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Mapping, Optional
 import srsly
 
 from ..registry import registry
+from ..scores.display import format_score
 from ..settings import TrainingSchema
 from .loop import StepInfo, resolve_score_weights
 
@@ -49,14 +50,14 @@ class TrainingTable:
         return [max(len(h), w) for h, w in zip(self.headers(), minimum)]
 
     def row(self, info: StepInfo) -> list[str]:
-        """Cell texts: losses with 2 decimals, scores as percentages (speeds as words/s), SCORE as 0-1."""
+        """Cell texts: losses with 2 decimals, scores and SCORE as percentages, speeds as words/s."""
         scores = info.scores or {}
         return [
             str(info.epoch),
             str(info.step),
             *(format_loss(info.losses.get(n, 0.0)) for n in self.loss_names),
             *(format_score(name, scores.get(name)) for name in self.score_names),
-            "" if info.score is None else f"{info.score:.2f}",
+            format_score("score", info.score),
         ]
 
     def format_header(self) -> str:
@@ -72,14 +73,6 @@ class TrainingTable:
 def format_loss(value: float) -> str:
     """2 decimals; tiny non-zero losses (a tok2vec's squared gradient norm) in scientific notation, not as 0.00."""
     return f"{value:.2f}" if value == 0 or abs(value) >= 0.005 else f"{value:.1e}"
-
-
-def format_score(name: str, value: Any) -> str:
-    if value is None or not isinstance(value, (int, float)) or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if name.endswith("speed") or name.endswith("wps"):
-        return str(int(value))
-    return f"{value * 100:.2f}"
 
 
 @registry.loggers("nbnlp.ConsoleLogger.v1")

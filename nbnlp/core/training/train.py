@@ -15,6 +15,7 @@ from thinc.api import Config, Optimizer, fix_random_seed
 from ...gpu.device import select_device
 from ..config import ConfigError, ConfigProblem, is_int, load_config
 from ..language import Language
+from ..scores.display import format_score
 from ..util import SteppedRun
 from .blocks import resolve_blocks, resolve_corpus
 from .loggers import Logger
@@ -41,7 +42,7 @@ class TrainResult:
     stop_reason: Optional[str] = None
 
     def __repr__(self) -> str:  # the history and pipeline are too big to print; say how the run went
-        best = "no evaluation" if self.best_score is None else f"best score {self.best_score:.4f} at step {self.best_step}"
+        best = "no evaluation" if self.best_score is None else f"best score {format_score('score', self.best_score)} at step {self.best_step}"
         ended = "interrupted" if self.interrupted else (self.stop_reason or "finished")
         where = f", saved to {self.output_path}" if self.output_path else ""
         return f"<TrainResult {best}, {self.steps} steps, {len(self.history)} evaluations, {ended}{where}>"

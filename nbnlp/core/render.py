@@ -1,16 +1,18 @@
 """HTML renderers for entities and dependency parses: self-contained markup, no JavaScript, no IPython.
 
-The same strings serve `nbnlp evaluate --displacy-path` (written to files) and the notebook views
-(shown with IPython's HTML display), so they must work anywhere HTML does: inline styles and
-inline SVG only.
+The same strings serve `nbnlp evaluate --displacy-path` (written to files by `write_renderings`) and
+the notebook views (shown with IPython's HTML display), so they must work anywhere HTML does:
+inline styles and inline SVG only.
 """
 from __future__ import annotations
 
 import hashlib
 import html
+from pathlib import Path
 from typing import Collection, Iterable, Mapping, Sequence
 
-from ..core.doc import Doc
+from .corpus.atomic import atomic_write
+from .doc import Doc
 
 # Soft colours for entity labels; a label not listed gets a stable colour from its hash.
 LABEL_COLOURS = {
@@ -230,3 +232,19 @@ def render_page(docs: Iterable[Doc], *, styles: Sequence[str] = ("ents", "deps")
         f"<title>{html.escape(title)}</title><style>{PAGE_STYLE}</style></head>\n<body>\n"
         f"<h1 style=\"font-size:1.2em\">{html.escape(title)}</h1>\n{blocks}\n</body></html>\n"
     )
+
+
+# One page per annotation layer: (style, file name, the column that says a doc has the layer).
+RENDERINGS = (("deps", "parses.html", "HEAD"), ("ents", "entities.html", "ENT_IOB"))
+
+
+def write_renderings(docs: Sequence[Doc], folder: str | Path, *, title: str = "nbnlp") -> list[Path]:
+    """Write `parses.html` and `entities.html` into `folder` for the layers the docs have; the files written."""
+    folder = Path(folder)
+    written = []
+    for style, name, column in RENDERINGS:
+        if any(doc.has_annotation(column) for doc in docs):
+            with atomic_write(folder / name, "w", encoding="utf8") as f:
+                f.write(render_page(docs, styles=(style,), title=f"{title}: {name[:-5]}"))
+            written.append(folder / name)
+    return written
