@@ -8,6 +8,7 @@ import argparse
 import sys
 from typing import Any, Callable, Sequence
 
+from .arguments import add_arguments, arg
 from .core.config import ConfigError
 from .core.corpus.errors import CorpusError
 from .gpu.device import DeviceError
@@ -23,12 +24,7 @@ def _add_convert(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespac
         help="convert CoNLL-U / IOB / CoNLL NER / UNER / JSONL data to .nbnlp or JSONL",
         description="Convert a corpus file, or every corpus file in a folder, for training.",
     )
-    p.add_argument("input", help="input file or folder")
-    p.add_argument("output_dir", help="folder for the converted files")
-    p.add_argument("--converter", "-c", default="auto", help="auto|conllu|uner|iob|ner|jsonl (default: auto)")
-    p.add_argument("--n-sents", "-n", type=int, default=1, help="sentences grouped into one doc (default: 1)")
-    p.add_argument("--file-type", "-t", default="nbnlp", choices=["nbnlp", "jsonl"], help="output type")
-    p.add_argument("--lang", "-l", default="en", help="language of the tokenizer for raw text (default: en)")
+    add_arguments(p, "convert")
 
     def run(args: argparse.Namespace) -> int:
         from .core.corpus.convert import convert
@@ -51,12 +47,7 @@ def _add_init_config(sub: argparse._SubParsersAction) -> Callable[[argparse.Name
         help="write a complete, commented training config",
         description="Write a training config with every setting explicit ('-' writes to stdout).",
     )
-    p.add_argument("output_file", help="where to write the config, or - for stdout")
-    p.add_argument("--lang", "-l", default="en", help="language (default: en)")
-    p.add_argument("--pipeline", "-p", default="tagger", help="comma-separated components (default: tagger)")
-    p.add_argument("--optimize", "-o", default="efficiency", choices=["efficiency", "accuracy"], help="smaller/faster or larger/more accurate models")
-    p.add_argument("--gpu", "-G", action="store_true", help="settings for training on a GPU")
-    p.add_argument("--pretraining", "-pt", action="store_true", help="add a [pretraining] section for nbnlp pretrain")
+    add_arguments(p, "init-config", before=[arg("output_file", help="where to write the config, or - for stdout")])
 
     def run(args: argparse.Namespace) -> int:
         from .core.corpus.atomic import atomic_write
@@ -82,10 +73,10 @@ def _add_train(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace]
         description="Train a pipeline. Any --section.key value after the options overrides the config.",
         epilog="Example: nbnlp train config.cfg --output out --paths.train train.conllu --paths.dev dev.conllu --training.max_steps 500",
     )
-    p.add_argument("config", help="config file (see nbnlp init-config), or 'demo' for the built-in demo config")
-    p.add_argument("--output", "-o", default=None, help="folder for model-best and model-last")
-    p.add_argument("--gpu-id", "-g", type=int, default=None, help="GPU id (default: [system] gpu_id; -1 = CPU)")
-    p.add_argument("--code", "-c", default=None, help="Python file that registers custom functions, imported first")
+    add_arguments(p, "train", before=[
+        arg("config", help="config file (see nbnlp init-config), or 'demo' for the built-in demo config"),
+        arg("--output", "-o", default=None, help="folder for model-best and model-last"),
+    ])
     p.set_defaults(accepts_overrides=True)
 
     def run(args: argparse.Namespace) -> int:
@@ -113,14 +104,12 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespa
         help="score a trained pipeline on annotated data",
         description="Score a pipeline on a corpus; print a table, optionally write scores JSON and HTML renderings.",
     )
-    p.add_argument("model", help="pipeline folder (e.g. out/model-best)")
-    p.add_argument("data", help="annotated corpus file or folder (any format nbnlp.load_docs reads)")
-    p.add_argument("--output", "-o", default=None, help="write the scores as JSON here")
-    p.add_argument("--gpu-id", "-g", type=int, default=None, help="GPU id (-1 = CPU)")
-    p.add_argument("--gold-preproc", "-G", action="store_true", help="use the corpus' own tokens")
-    p.add_argument("--displacy-path", "-dp", default=None, help="folder for HTML renderings of parses and entities")
-    p.add_argument("--displacy-limit", "-dl", type=int, default=25, help="docs to render (default: 25)")
-    p.add_argument("--per-label", "-pl", action="store_true", help="also print per-label tables with support counts and confusion matrices")
+    add_arguments(p, "evaluate", before=[arg("model", help="pipeline folder (e.g. out/model-best)")], after=[
+        arg("--output", "-o", default=None, help="write the scores as JSON here"),
+        arg("--displacy-path", "-dp", default=None, help="folder for HTML renderings of parses and entities"),
+        arg("--displacy-limit", "-dl", type=int, default=25, help="docs to render (default: 25)"),
+        arg("--per-label", "-pl", action="store_true", help="also print per-label tables with support counts and confusion matrices"),
+    ])
 
     def run(args: argparse.Namespace) -> int:
         import srsly
@@ -173,10 +162,8 @@ def _add_debug_data(sub: argparse._SubParsersAction) -> Callable[[argparse.Names
         description="Report problems in the corpora a config names. Any --section.key value after the options overrides the config.",
         epilog="Example: nbnlp debug-data config.cfg --paths.train train.conllu --paths.dev dev.conllu",
     )
-    p.add_argument("config", help="config file (see nbnlp init-config)")
-    p.add_argument("--verbose", "-V", action="store_true", help="show more examples per check")
-    p.add_argument("--no-format", "-NF", action="store_true", help="plain text without symbols (for files)")
-    p.add_argument("--code", "-c", default=None, help="Python file that registers custom functions, imported first")
+    add_arguments(p, "debug-data", before=[arg("config", help="config file (see nbnlp init-config)")],
+                  after=[arg("--no-format", "-NF", action="store_true", help="plain text without symbols (for files)")])
     p.set_defaults(accepts_overrides=True)
 
     def run(args: argparse.Namespace) -> int:
@@ -199,13 +186,7 @@ def _add_package(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespac
         help="make an installable Python package (and wheel) from a pipeline folder",
         description="Write OUTPUT_DIR/<lang>_<name>-<version>/ with the pipeline inside and build it into dist/.",
     )
-    p.add_argument("input_dir", help="pipeline folder (e.g. out/model-best)")
-    p.add_argument("output_dir", help="folder for the package folder")
-    p.add_argument("--name", "-n", default=None, help="package name: lowercase letters, digits, underscores (default: meta name)")
-    p.add_argument("--version", "-v", default=None, help="package version (default: meta version)")
-    p.add_argument("--meta-path", "-m", default=None, help="JSON file whose keys override meta.json (license, description...)")
-    p.add_argument("--build", "-b", default="wheel", choices=["wheel", "sdist", "none"], help="what to build (default: wheel)")
-    p.add_argument("--force", "-f", action="store_true", help="overwrite an existing package folder")
+    add_arguments(p, "package", before=[arg("input_dir", help="pipeline folder (e.g. out/model-best)")])
 
     def run(args: argparse.Namespace) -> int:
         from .core.package import describe_package, package
@@ -222,9 +203,7 @@ def _add_package(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespac
 def _add_info(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace], int]:
     p = sub.add_parser("info", help="versions, GPU and installed pipelines (for bug reports)",
                        description="Print nbnlp's environment, installed pipeline packages, and optionally one pipeline's meta.")
-    p.add_argument("model", nargs="?", default=None, help="pipeline folder or installed pipeline package")
-    p.add_argument("--markdown", "-md", action="store_true", help="print a markdown table to paste into an issue")
-    p.add_argument("--silent", "-s", action="store_true", help="print nothing")
+    add_arguments(p, "info", after=[arg("--silent", "-s", action="store_true", help="print nothing")])
 
     def run(args: argparse.Namespace) -> int:
         from .core.info import format_info, info
@@ -260,12 +239,7 @@ def _add_init_vectors(sub: argparse._SubParsersAction) -> Callable[[argparse.Nam
         description="Read word vectors (word2vec text format: first line 'n_rows width'; plain, .gz, .zip or .tar.gz) "
         "into a blank pipeline folder; use it with [initialize] vectors = \"OUTPUT_DIR\".",
     )
-    p.add_argument("lang", help="language of the pipeline (e.g. en)")
-    p.add_argument("vectors_file", help="word2vec/fastText text file (.txt, .vec, .gz, .zip, .tar.gz)")
-    p.add_argument("output_dir", help="folder for the pipeline with the vectors")
-    p.add_argument("--truncate", "-t", type=int, default=0, help="read only the first N rows (default: 0 = all)")
-    p.add_argument("--prune", "-p", type=int, default=0, help="keep N rows, map the other words to their nearest kept vector (default: 0 = off)")
-    p.add_argument("--name", "-n", default=None, help="name of the vectors table (default: the file name)")
+    add_arguments(p, "init-vectors")
 
     def run(args: argparse.Namespace) -> int:
         from .core.init_vectors import init_vectors
@@ -286,11 +260,7 @@ def _add_pretrain(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespa
         "after each epoch. Any --section.key value after the options overrides the config.",
         epilog="Example: nbnlp pretrain config.cfg pretrain-out --paths.raw_text raw.jsonl --pretraining.max_epochs 5",
     )
-    p.add_argument("config", help="config file with a [pretraining] section (nbnlp init-config --pretraining)")
-    p.add_argument("output_dir", help="folder for the weights (modelN.bin), log.jsonl and the config used")
-    p.add_argument("--epoch-resume", "-er", type=int, default=None, help="continue from OUTPUT_DIR/modelN.bin with epoch N + 1")
-    p.add_argument("--gpu-id", "-g", type=int, default=None, help="GPU id (default: [system] gpu_id; -1 = CPU)")
-    p.add_argument("--code", "-c", default=None, help="Python file that registers custom functions, imported first")
+    add_arguments(p, "pretrain", before=[arg("config", help="config file with a [pretraining] section (nbnlp init-config --pretraining)")])
     p.set_defaults(accepts_overrides=True)
 
     def run(args: argparse.Namespace) -> int:

@@ -1,67 +1,36 @@
 """IPython magics (`%load_ext nbnlp`): parse the line, call one function of `nbnlp.core`, display a view.
 
 Every user mistake (a bad config, a missing file, an unknown variable, a bad argument) becomes an
-IPython `UsageError`, which the notebook shows as one short red message instead of a traceback;
-nothing here calls `sys.exit`. `%nlp_train?` and friends show the argument help.
+IPython `UsageError` (`magic_errors.user_errors`), which the notebook shows as one short red
+message instead of a traceback; nothing here calls `sys.exit`. Arguments come from the tables the
+CLI uses too (`nbnlp.arguments`), so `%nlp_train?` and `nbnlp train --help` agree.
 """
 from __future__ import annotations
 
-import argparse
 import html
-import os
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import HTML, Markdown, display
-from IPython.utils.process import arg_split
 
-from .core.config import ConfigError, parse_overrides
+from .arguments import arg
+from .core.config import ConfigError
 from .core.scores.display import format_score
-from .core.corpus.errors import CorpusError
-from .gpu.device import DeviceError
+from .magic_args import command_arguments, parse_line
+from .magic_errors import USER_ERRORS, user_error, user_errors
 
-USER_ERRORS = (ConfigError, CorpusError, DeviceError, FileNotFoundError, NotADirectoryError, ValueError)
 DEFAULT_CONFIG_NAME = "config"
 DEFAULT_RESULT_NAME = "train_result"
+CONFIG_NAME = arg("name", nargs="?", default=DEFAULT_CONFIG_NAME, help="variable to store the config in (default: config)")
+CONFIG_REF = arg("config", nargs="?", default=DEFAULT_CONFIG_NAME, help="config variable or file (default: config)")
 
 
-def _parse(func: Callable[..., Any], line: str, *, overrides: bool = False) -> tuple[argparse.Namespace, dict[str, Any]]:
-    """The magic's arguments; with `overrides`, the `--section.key value` pairs (anywhere in the line) as a dict."""
-    argv = arg_split(line, posix=os.name != "nt")  # quotes group words and are removed, as in a shell
-    options, pairs = _split_overrides(argv) if overrides else (argv, [])
-    args = func.parser.parse_args(options)  # built by @magic_arguments; its errors raise UsageError
-    try:
-        return args, parse_overrides(pairs) if pairs else {}
-    except ConfigError as err:
-        raise UsageError(str(err)) from None
-
-
-def _split_overrides(argv: list[str]) -> tuple[list[str], list[str]]:
-    """Separate `--section.key value` / `--section.key=value` pairs (a dot in the option name) from the rest."""
-    options: list[str] = []
-    pairs: list[str] = []
-    i = 0
-    while i < len(argv):
-        token = argv[i]
-        if token.startswith("--") and "." in token[2:].split("=", 1)[0]:
-            pairs.append(token)
-            if "=" not in token and i + 1 < len(argv) and not argv[i + 1].startswith("--"):
-                pairs.append(argv[i + 1])
-                i += 1
-        else:
-            options.append(token)
-        i += 1
-    return options, pairs
-
-
-def _user_error(err: BaseException) -> UsageError:
-    text = str(err).strip() or type(err).__name__
-    if isinstance(err, FileNotFoundError) and getattr(err, "filename", None) and str(err.filename) not in text:
-        text = f"{text}: {err.filename}"
-    return UsageError(text)
+def result_name(default: str) -> Any:
+    """The `--as NAME` option binding a magic's result."""
+    return arg("--as", dest="result_name", default=default, help=f"variable for the result (default: {default})")
 
 
 def _view_kind(shell: Any, requested: str) -> str:
@@ -128,9 +97,10 @@ class NlpMagics(Magics):
 
     # ----- %%nlp_config ------------------------------------------------------------------------------
     @magic_arguments()
-    @argument("name", nargs="?", default=DEFAULT_CONFIG_NAME, help="variable to store the config in (default: config)")
+    @argument(*CONFIG_NAME.flags, **CONFIG_NAME.options)
     @argument("--no-form", action="store_true", help="show the config without the override form")
     @cell_magic
+    @user_errors
     def nlp_config(self, line: str, cell: str) -> None:
         """Parse, fill and validate the cell body as a training config and store it as NAME.
 
@@ -139,15 +109,12 @@ class NlpMagics(Magics):
         """
         from .core.training.check import check_config
 
-        args, _ = _parse(self.nlp_config, line)
+        args, _ = parse_line(self.nlp_config, line)
         if not args.name.isidentifier():
             raise UsageError(f"{args.name!r} is not a valid variable name")
-        try:
-            checked = check_config(cell)
-        except USER_ERRORS as err:
-            raise _user_error(err) from None
+        checked = check_config(cell)
         if checked.problems:
-            raise UsageError(str(ConfigError(checked.problems)))
+            raise ConfigError(checked.problems)
         self.ns[args.name] = checked.config
         display(HTML(_config_header(args.name, checked)))
         if args.no_form:
@@ -175,14 +142,15 @@ class NlpMagics(Magics):
         display(form.widget)
 
     # ----- %nlp_train --------------------------------------------------------------------------------
-    @magic_arguments()
-    @argument("config", nargs="?", default=DEFAULT_CONFIG_NAME, help="config variable, config file, or 'demo' (default: config)")
-    @argument("--output", "-o", default=None, help="folder for model-best and model-last (default: training/<config name>)")
-    @argument("--gpu-id", "-g", type=int, default=None, help="GPU id (-1 = CPU; default: [system] gpu_id)")
-    @argument("--code", "-c", default=None, help="Python file that registers custom functions, imported first")
-    @argument("--as", dest="result_name", default=DEFAULT_RESULT_NAME, help="variable for the result (default: train_result)")
-    @argument("--view", default="auto", choices=["auto", "html", "console"], help="live view: HTML (notebooks) or console")
+    @command_arguments("train", before=[
+        arg("config", nargs="?", default=DEFAULT_CONFIG_NAME, help="config variable, config file, or 'demo' (default: config)"),
+        arg("--output", "-o", default=None, help="folder for model-best and model-last (default: training/<config name>)"),
+    ], after=[
+        result_name(DEFAULT_RESULT_NAME),
+        arg("--view", default="auto", choices=["auto", "html", "console"], help="live view: HTML (notebooks) or console"),
+    ])
     @line_magic
+    @user_errors
     def nlp_train(self, line: str) -> Any:
         """Train a pipeline with a live view; `--section.key value` pairs after the options override the config.
 
@@ -192,17 +160,15 @@ class NlpMagics(Magics):
         """
         from .core.util import import_code
 
-        args, overrides = _parse(self.nlp_train, line, overrides=True)
+        args, overrides = parse_line(self.nlp_train, line, overrides=True)
         if not args.result_name.isidentifier():
             raise UsageError(f"--as {args.result_name!r} is not a valid variable name")
-        try:
-            import_code(args.code)
-        except USER_ERRORS as err:
-            raise _user_error(err) from None
+        import_code(args.code)
         source, name = self._config_source(args.config)
         output = args.output if args.output is not None else f"training/{name}"
         return self.run_training(source, args.result_name, output=output, overrides=overrides, gpu_id=args.gpu_id, view=args.view)
 
+    @user_errors
     def run_training(
         self, config: Any, result_name: str = DEFAULT_RESULT_NAME, *, output: Optional[str] = None,
         overrides: Optional[dict[str, Any]] = None, gpu_id: Optional[int] = None, view: str = "auto",
@@ -211,10 +177,7 @@ class NlpMagics(Magics):
         from .core.training import iter_training
         from .widgets.training_view import FINISHED, ConsoleTrainingView, HTMLTrainingView, TrainingProgress
 
-        try:  # selecting the device, building and initialising happen here, in this same call
-            run = iter_training(config, output, overrides=overrides, use_gpu=gpu_id)
-        except USER_ERRORS as err:
-            raise _user_error(err) from None
+        run = iter_training(config, output, overrides=overrides, use_gpu=gpu_id)  # device, build and initialise: here
         progress = TrainingProgress.for_run(run)
         kind = _view_kind(self.shell, view)
         if kind == "widget":  # inside an ipywidgets.Output (the form's Train button): update a widget's value
@@ -234,18 +197,15 @@ class NlpMagics(Magics):
         return result
 
     # ----- evaluation and inspection -------------------------------------------------------------
-    @magic_arguments()
-    @argument("nlp", help="pipeline variable (Language or training result) or model path")
-    @argument("data", help="annotated corpus (any format nbnlp.load_docs reads)")
-    @argument("--gold-preproc", "-G", action="store_true", help="use the corpus' own tokens")
-    @argument("--gpu-id", "-g", type=int, default=None, help="GPU id (-1 = CPU)")
-    @argument("--as", dest="result_name", default="eval_result", help="variable for the result (default: eval_result)")
+    @command_arguments("evaluate", before=[arg("nlp", help="pipeline variable (Language or training result) or model path")],
+                       after=[result_name("eval_result")])
     @line_magic
+    @user_errors
     def nlp_evaluate(self, line: str) -> None:
         """Score a pipeline on annotated data: overall scores, per-label tables and confusion matrices."""
         from .widgets.evaluation import EvaluationView
 
-        args, _ = _parse(self.nlp_evaluate, line)
+        args, _ = parse_line(self.nlp_evaluate, line)
         result = self._evaluate(args.nlp, args.data, args.gold_preproc, args.gpu_id)
         self.ns[args.result_name] = result
         display(EvaluationView(result))
@@ -256,12 +216,13 @@ class NlpMagics(Magics):
     @argument("--errors-only", "-e", action="store_true", help="start with only the examples that have errors")
     @argument("--gold-preproc", "-G", action="store_true", help="use the corpus' own tokens")
     @line_magic
+    @user_errors
     def nlp_inspect(self, line: str) -> None:
         """Browse gold vs predicted annotations example by example, errors marked."""
         from .core.evaluate import EvaluationResult
         from .widgets.inspector import ExampleInspector
 
-        args, _ = _parse(self.nlp_inspect, line)
+        args, _ = parse_line(self.nlp_inspect, line)
         value = self.ns.get(args.nlp)
         if isinstance(value, EvaluationResult) and args.data is None:
             result = value
@@ -274,53 +235,32 @@ class NlpMagics(Magics):
     def _evaluate(self, nlp_ref: str, data: str, gold_preproc: bool, gpu_id: Optional[int]) -> Any:
         from .core.evaluate import evaluate
 
-        nlp = self._pipeline(nlp_ref)
-        try:
-            return evaluate(nlp, self._path(data), gold_preproc=gold_preproc, gpu_id=gpu_id)
-        except USER_ERRORS as err:
-            raise _user_error(err) from None
+        return evaluate(self._pipeline(nlp_ref), self._path(data), gold_preproc=gold_preproc, gpu_id=gpu_id)
 
     # ----- toolbox ----------------------------------------------------------------------------------
-    @magic_arguments()
-    @argument("input", help="input file or folder")
-    @argument("output_dir", help="folder for the converted files")
-    @argument("--converter", "-c", default="auto", help="auto|conllu|uner|iob|ner|jsonl (default: auto)")
-    @argument("--n-sents", "-n", type=int, default=1, help="sentences grouped into one doc (default: 1)")
-    @argument("--file-type", "-t", default="nbnlp", choices=["nbnlp", "jsonl"], help="output type")
-    @argument("--lang", "-l", default="en", help="language of the tokenizer for raw text (default: en)")
+    @command_arguments("convert")
     @line_magic
+    @user_errors
     def nlp_convert(self, line: str) -> list:
         """Convert CoNLL-U / IOB / CoNLL NER / UNER / JSONL data to .nbnlp or JSONL; returns the converted files."""
         from .core.corpus.convert import convert
 
-        args, _ = _parse(self.nlp_convert, line)
-        try:
-            results = convert(self._path(args.input), args.output_dir, converter=args.converter, n_sents=args.n_sents, file_type=args.file_type, lang=args.lang)
-        except USER_ERRORS as err:
-            raise _user_error(err) from None
+        args, _ = parse_line(self.nlp_convert, line)
+        results = convert(self._path(args.input), args.output_dir, converter=args.converter, n_sents=args.n_sents, file_type=args.file_type, lang=args.lang)
         for r in results:
             print(r.summary())
         return results
 
-    @magic_arguments()
-    @argument("name", nargs="?", default=DEFAULT_CONFIG_NAME, help="variable to store the config in (default: config)")
-    @argument("--pipeline", "-p", default="tagger", help="comma-separated components (default: tagger)")
-    @argument("--lang", "-l", default="en", help="language (default: en)")
-    @argument("--optimize", "-o", default="efficiency", choices=["efficiency", "accuracy"], help="smaller/faster or larger/more accurate")
-    @argument("--gpu", "-G", action="store_true", help="settings for training on a GPU")
-    @argument("--pretraining", "-pt", action="store_true", help="add a [pretraining] section for %%nlp_pretrain")
-    @argument("--output", default=None, help="also write the config to this file")
+    @command_arguments("init-config", before=[CONFIG_NAME], after=[arg("--output", default=None, help="also write the config to this file")])
     @line_magic
+    @user_errors
     def nlp_init_config(self, line: str) -> None:
         """Generate a complete, commented training config and store it as NAME (and optionally write it)."""
         from .core.init_config import init_config
         from .core.training.check import check_config
 
-        args, _ = _parse(self.nlp_init_config, line)
-        try:
-            text = init_config(lang=args.lang, pipeline=args.pipeline.split(","), optimize=args.optimize, gpu=args.gpu, pretraining=args.pretraining)
-        except USER_ERRORS as err:
-            raise _user_error(err) from None
+        args, _ = parse_line(self.nlp_init_config, line)
+        text = init_config(lang=args.lang, pipeline=args.pipeline.split(","), optimize=args.optimize, gpu=args.gpu, pretraining=args.pretraining)
         if args.output:
             from .core.corpus.atomic import atomic_write
 
@@ -330,56 +270,39 @@ class NlpMagics(Magics):
         self.ns[args.name] = checked.config
         display(HTML(_config_header(args.name, checked)))
 
-    @magic_arguments()
-    @argument("config", nargs="?", default=DEFAULT_CONFIG_NAME, help="config variable or file (default: config)")
-    @argument("--verbose", "-V", action="store_true", help="more examples per check")
-    @argument("--code", "-c", default=None, help="Python file that registers custom functions, imported first")
-    @argument("--as", dest="result_name", default="debug_report", help="variable for the report (default: debug_report)")
+    @command_arguments("debug-data", before=[CONFIG_REF], after=[result_name("debug_report")])
     @line_magic
+    @user_errors
     def nlp_debug_data(self, line: str) -> None:
         """Check a config's training and dev data before training; `--section.key value` overrides the config."""
         from .core.debug_data import debug_data
         from .core.util import import_code
         from .widgets.debug_report import debug_report_html
 
-        args, overrides = _parse(self.nlp_debug_data, line, overrides=True)
+        args, overrides = parse_line(self.nlp_debug_data, line, overrides=True)
         source, _ = self._config_source(args.config)
-        try:
-            import_code(args.code)
-            report = debug_data(source, overrides=overrides, verbose=args.verbose)
-        except USER_ERRORS as err:
-            raise _user_error(err) from None
+        import_code(args.code)
+        report = debug_data(source, overrides=overrides, verbose=args.verbose)
         self.ns[args.result_name] = report
         display(HTML(debug_report_html(report)))
 
-    @magic_arguments()
-    @argument("lang", help="language of the pipeline (e.g. en)")
-    @argument("vectors_file", help="word2vec/fastText text file (.txt, .vec, .gz, .zip, .tar.gz)")
-    @argument("output_dir", help="folder for the pipeline with the vectors")
-    @argument("--truncate", "-t", type=int, default=0, help="read only the first N rows (default: 0 = all)")
-    @argument("--prune", "-p", type=int, default=0, help="keep N rows, map the other words to their nearest kept vector")
-    @argument("--name", "-n", default=None, help="name of the vectors table (default: the file name)")
+    @command_arguments("init-vectors")
     @line_magic
+    @user_errors
     def nlp_init_vectors(self, line: str) -> Any:
         """Read word vectors into a blank pipeline folder; use it with `[initialize] vectors = "OUTPUT_DIR"`."""
         from .core.init_vectors import init_vectors
 
-        args, _ = _parse(self.nlp_init_vectors, line)
-        try:
-            result = init_vectors(args.lang, self._path(args.vectors_file), args.output_dir, truncate=args.truncate, prune=args.prune, name=args.name)
-        except USER_ERRORS as err:
-            raise _user_error(err) from None
+        args, _ = parse_line(self.nlp_init_vectors, line)
+        result = init_vectors(args.lang, self._path(args.vectors_file), args.output_dir, truncate=args.truncate, prune=args.prune, name=args.name)
         print(f"Wrote {result.output_dir}: {result.summary()}")
         return result
 
-    @magic_arguments()
-    @argument("config", nargs="?", default=DEFAULT_CONFIG_NAME, help="config variable or file with a [pretraining] section")
-    @argument("output_dir", help="folder for the weights (modelN.bin) and log.jsonl")
-    @argument("--epoch-resume", "-er", type=int, default=None, help="continue from OUTPUT_DIR/modelN.bin with epoch N + 1")
-    @argument("--gpu-id", "-g", type=int, default=None, help="GPU id (-1 = CPU)")
-    @argument("--code", "-c", default=None, help="Python file that registers custom functions, imported first")
-    @argument("--as", dest="result_name", default="pretrain_result", help="variable for the result (default: pretrain_result)")
+    @command_arguments("pretrain", before=[
+        arg("config", nargs="?", default=DEFAULT_CONFIG_NAME, help="config variable or file with a [pretraining] section"),
+    ], after=[result_name("pretrain_result")])
     @line_magic
+    @user_errors
     def nlp_pretrain(self, line: str) -> Any:
         """Pretrain the config's tok2vec on raw text with a live view; `--section.key value` overrides the config.
 
@@ -390,13 +313,10 @@ class NlpMagics(Magics):
         from .core.util import import_code
         from .widgets.pretrain_view import PretrainView
 
-        args, overrides = _parse(self.nlp_pretrain, line, overrides=True)
+        args, overrides = parse_line(self.nlp_pretrain, line, overrides=True)
         source, _ = self._config_source(args.config)
-        try:
-            import_code(args.code)
-            run = iter_pretrain(source, args.output_dir, overrides=overrides, epoch_resume=args.epoch_resume, use_gpu=args.gpu_id)
-        except USER_ERRORS as err:
-            raise _user_error(err) from None
+        import_code(args.code)
+        run = iter_pretrain(source, args.output_dir, overrides=overrides, epoch_resume=args.epoch_resume, use_gpu=args.gpu_id)
         view = PretrainView(int(run.setup.settings["max_epochs"]))
         status = _drive(run, view)
         result = run.result
@@ -405,21 +325,15 @@ class NlpMagics(Magics):
         self.ns[args.result_name] = result
         return result
 
-    @magic_arguments()
-    @argument("input", help="pipeline folder, or a training result variable (its model-best)")
-    @argument("output_dir", help="folder for the package folder")
-    @argument("--name", "-n", default=None, help="package name (default: meta name)")
-    @argument("--version", "-v", default=None, help="package version (default: meta version)")
-    @argument("--meta-path", "-m", default=None, help="JSON file whose keys override meta.json")
-    @argument("--build", "-b", default="wheel", choices=["wheel", "sdist", "none"], help="what to build (default: wheel)")
-    @argument("--force", "-f", action="store_true", help="overwrite an existing package folder")
+    @command_arguments("package", before=[arg("input", help="pipeline folder, or a training result variable (its model-best)")])
     @line_magic
+    @user_errors
     def nlp_package(self, line: str) -> Path:
         """Make an installable Python package (and wheel) from a trained pipeline; returns the package folder."""
         from .core.package import describe_package, package
         from .core.training.train import TrainResult
 
-        args, _ = _parse(self.nlp_package, line)
+        args, _ = parse_line(self.nlp_package, line)
         source = self.ns.get(args.input)
         if isinstance(source, TrainResult):
             if source.model_best is None and source.model_last is None:
@@ -427,22 +341,18 @@ class NlpMagics(Magics):
             input_dir = str(source.model_best or source.model_last)
         else:
             input_dir = self._path(args.input)
-        try:
-            folder = package(input_dir, args.output_dir, name=args.name, version=args.version, meta_path=args.meta_path, build=args.build, force=args.force)
-        except USER_ERRORS as err:
-            raise _user_error(err) from None
+        folder = package(input_dir, args.output_dir, name=args.name, version=args.version, meta_path=args.meta_path, build=args.build, force=args.force)
         print(describe_package(folder))
         return folder
 
-    @magic_arguments()
-    @argument("model", nargs="?", default=None, help="pipeline variable, folder or installed package")
-    @argument("--markdown", "-md", action="store_true", help="markdown, to paste into an issue")
+    @command_arguments("info")
     @line_magic
+    @user_errors
     def nlp_info(self, line: str) -> None:
         """Versions of nbnlp, Python, thinc, numpy, cupy and the GPU; installed pipelines; a pipeline's meta."""
         from .core.info import format_info, info
 
-        args, _ = _parse(self.nlp_info, line)
+        args, _ = parse_line(self.nlp_info, line)
         model: Any = args.model
         if model is not None and model in self.ns:
             value = self.ns[model]
@@ -450,23 +360,21 @@ class NlpMagics(Magics):
             model = str(saved) if saved is not None else (str(value) if isinstance(value, (str, Path)) else None)
             if model is None:
                 raise UsageError(f"{args.model!r}: give a pipeline folder, package name or a training result saved to disk")
-        try:
-            data = info(model)
-        except USER_ERRORS as err:
-            raise _user_error(err) from None
+        data = info(model)
         text = format_info(data, markdown=True)
         if args.markdown:
             print(text)
         else:
             display(Markdown(text))
 
-    @magic_arguments()
+    @command_arguments("validate")
     @line_magic
+    @user_errors
     def nlp_validate(self, line: str) -> list:
         """Installed pipeline packages and whether each is compatible with this nbnlp version."""
         from .core.info import format_validation, validate
 
-        _parse(self.nlp_validate, line)
+        parse_line(self.nlp_validate, line)
         results = validate()
         print(format_validation(results))
         return results
@@ -487,7 +395,7 @@ def _drive(run: Any, view: Any) -> str:
         return INTERRUPTED
     except USER_ERRORS as err:
         view.finish("Failed", str(err).splitlines()[0])
-        raise _user_error(err) from None
+        raise user_error(err) from None
 
 
 def _config_header(name: str, checked: Any) -> str:

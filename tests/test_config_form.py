@@ -188,7 +188,6 @@ def test_registry_dropdowns_list_registered_names() -> None:
 
 
 def test_switching_optimizer_reports_its_unexpected_arguments() -> None:
-    pytest.importorskip("nbnlp.core.training.check")
     form = ConfigForm(full_config())
     assert form.problems == []
     form.set_value("training.optimizer.@optimizers", "SGD.v1")

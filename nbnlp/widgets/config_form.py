@@ -24,6 +24,7 @@ from thinc.api import Config
 
 from ..core.config import ConfigError, ConfigProblem, apply_overrides, parse_value
 from ..core.registry import registered_names
+from ..core.training.check import check_config
 
 TRAINING_BLOCKS = ("optimizer", "batcher")
 
@@ -355,11 +356,7 @@ class ConfigForm:
             self._on_change(self._config, self.overrides)
 
     def _check(self, config: Config) -> list[ConfigProblem]:
-        """Problems the training config check finds; nothing when that check is not available."""
-        try:
-            from ..core.training.check import check_config
-        except ImportError:
-            return []
+        """Problems the training config check finds."""
         try:
             return list(check_config(config).problems)
         except ConfigError as err:

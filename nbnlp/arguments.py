@@ -1,0 +1,97 @@
+"""Each command's arguments, declared once for the command line (argparse) and the magics (`magic_arguments`).
+
+An `Arg` is what `add_argument` takes. `COMMON` holds the arguments a command has in both places;
+the CLI and the magics add their own around them (a magic names a variable where the CLI names a
+file, and binds its result with `--as`). Nothing here imports IPython.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+
+@dataclass(frozen=True)
+class Arg:
+    """The flags (or positional name) and options of one `add_argument` call."""
+
+    flags: tuple[str, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(*self.flags, **self.options)
+
+
+def arg(*flags: str, **options: Any) -> Arg:
+    return Arg(tuple(flags), options)
+
+
+GPU_ID = arg("--gpu-id", "-g", type=int, default=None, help="GPU id (-1 = CPU; default: [system] gpu_id)")
+CODE = arg("--code", "-c", default=None, help="Python file that registers custom functions, imported first")
+GOLD_PREPROC = arg("--gold-preproc", "-G", action="store_true", help="use the corpus' own tokens")
+
+COMMON: dict[str, tuple[Arg, ...]] = {
+    "convert": (
+        arg("input", help="input file or folder"),
+        arg("output_dir", help="folder for the converted files"),
+        arg("--converter", "-c", default="auto", help="auto|conllu|uner|iob|ner|jsonl (default: auto)"),
+        arg("--n-sents", "-n", type=int, default=1, help="sentences grouped into one doc (default: 1)"),
+        arg("--file-type", "-t", default="nbnlp", choices=["nbnlp", "jsonl"], help="output type"),
+        arg("--lang", "-l", default="en", help="language of the tokenizer for raw text (default: en)"),
+    ),
+    "init-config": (
+        arg("--lang", "-l", default="en", help="language (default: en)"),
+        arg("--pipeline", "-p", default="tagger", help="comma-separated components (default: tagger)"),
+        arg("--optimize", "-o", default="efficiency", choices=["efficiency", "accuracy"], help="smaller/faster or larger/more accurate models"),
+        arg("--gpu", "-G", action="store_true", help="settings for training on a GPU"),
+        arg("--pretraining", "-pt", action="store_true", help="add a [pretraining] section for pretraining the tok2vec"),
+    ),
+    "train": (GPU_ID, CODE),
+    "evaluate": (
+        arg("data", help="annotated corpus file or folder (any format nbnlp.load_docs reads)"),
+        GOLD_PREPROC,
+        GPU_ID,
+    ),
+    "debug-data": (
+        arg("--verbose", "-V", action="store_true", help="show more examples per check"),
+        CODE,
+    ),
+    "init-vectors": (
+        arg("lang", help="language of the pipeline (e.g. en)"),
+        arg("vectors_file", help="word2vec/fastText text file (.txt, .vec, .gz, .zip, .tar.gz)"),
+        arg("output_dir", help="folder for the pipeline with the vectors"),
+        arg("--truncate", "-t", type=int, default=0, help="read only the first N rows (default: 0 = all)"),
+        arg("--prune", "-p", type=int, default=0, help="keep N rows, map the other words to their nearest kept vector (default: 0 = off)"),
+        arg("--name", "-n", default=None, help="name of the vectors table (default: the file name)"),
+    ),
+    "pretrain": (
+        arg("output_dir", help="folder for the weights (modelN.bin), log.jsonl and the config used"),
+        arg("--epoch-resume", "-er", type=int, default=None, help="continue from OUTPUT_DIR/modelN.bin with epoch N + 1"),
+        GPU_ID,
+        CODE,
+    ),
+    "package": (
+        arg("output_dir", help="folder for the package folder"),
+        arg("--name", "-n", default=None, help="package name: lowercase letters, digits, underscores (default: meta name)"),
+        arg("--version", "-v", default=None, help="package version (default: meta version)"),
+        arg("--meta-path", "-m", default=None, help="JSON file whose keys override meta.json (license, description...)"),
+        arg("--build", "-b", default="wheel", choices=["wheel", "sdist", "none"], help="what to build (default: wheel)"),
+        arg("--force", "-f", action="store_true", help="overwrite an existing package folder"),
+    ),
+    "info": (
+        arg("model", nargs="?", default=None, help="pipeline folder or installed pipeline package (in a notebook: or a variable)"),
+        arg("--markdown", "-md", action="store_true", help="print a markdown table to paste into an issue"),
+    ),
+    "validate": (),
+}
+
+
+def command_args(command: str, before: Sequence[Arg] = (), after: Sequence[Arg] = ()) -> list[Arg]:
+    """A command's arguments in order: a front end's own `before` (e.g. a positional it names differently),
+    the common ones, then its own `after`."""
+    return [*before, *COMMON[command], *after]
+
+
+def add_arguments(parser: argparse.ArgumentParser, command: str, before: Sequence[Arg] = (), after: Sequence[Arg] = ()) -> None:
+    for argument in command_args(command, before, after):
+        argument.add_to(parser)
