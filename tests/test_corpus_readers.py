@@ -18,16 +18,12 @@ from nbnlp.core.corpus.errors import CorpusError, CorpusWarning
 from nbnlp.core.corpus.iob import read_iob, sniff_iob
 from nbnlp.core.corpus.jsonl import read_jsonl, sniff_jsonl, write_jsonl
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+from data_helpers import SHARED_DATA, need_data as need
+
+DATA = SHARED_DATA
 EWT = DATA / "ud-english-ewt"
 UNER = DATA / "uner-english-ewt"
 SMS = DATA / "sms-spam-collection"
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"real data not available: {path}")
-    return path
 
 
 def make_tokenizer(vocab: Vocab):
@@ -533,3 +529,18 @@ def test_sniffing_real_files():
     for path, expected in cases:
         lines = head_lines(need(path), 40)
         assert {name for name, sniff in SNIFFERS.items() if sniff(path, lines)} == {expected}, path
+
+
+def test_missing_data_skips_or_fails_as_ci_asks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without CI a missing corpus skips; under CI or NBNLP_REQUIRE_DATA=1 (.ci/run) it fails."""
+    missing = tmp_path / "nope.conllu"
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("NBNLP_REQUIRE_DATA", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="real data not available"):
+        need(missing)
+    for name, value in (("NBNLP_REQUIRE_DATA", "1"), ("CI", "true")):
+        with monkeypatch.context() as m:
+            m.setenv(name, value)
+            with pytest.raises(pytest.fail.Exception, match="NBNLP_REQUIRE_DATA=1 require it"):
+                need(missing)
+    assert need(tmp_path) == tmp_path

@@ -12,8 +12,10 @@ from nbnlp.core.debug_data import ERROR, OK, WARNING, debug_data, format_report
 from nbnlp.core.init_config import init_config
 from nbnlp.data import demo_path
 
+from data_helpers import SHARED_DATA, need_data
+
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared" / "data"
+SHARED = SHARED_DATA
 
 # (form, tag, head (1-based, 0 = root), deprel) per token
 GOOD = [("I", "PRP", 2, "nsubj"), ("saw", "VBD", 0, "root"), ("her", "PRP", 2, "obj"), (".", ".", 2, "punct")]
@@ -141,8 +143,9 @@ def test_bad_config_raises(tmp_path: Path) -> None:
         run(["tagger"], str(tmp_path / "nope.conllu"), str(demo_path("ewt-dev")))
 
 
-@pytest.mark.skipif(not (SHARED / "uner-english-ewt" / "dev.iob2").exists(), reason="shared UNER/UD data absent")
 def test_real_data() -> None:
+    need_data(SHARED / "uner-english-ewt" / "dev.iob2")
+    need_data(SHARED / "ud-english-ewt" / "dev.conllu")
     report = run(["ner"], str(SHARED / "uner-english-ewt" / "dev.iob2"), str(SHARED / "uner-english-ewt" / "test.iob2"))
     assert report.check("ner.labels").counts == {"LOC": 399, "ORG": 224, "PER": 343}
     assert "LOC (399)" in format_report(report)

@@ -25,7 +25,9 @@ from nbnlp.core.biluo import (
 from nbnlp.core.example import Example
 from nbnlp.core.nonproj import projectivize_heads
 
-UD_DEV = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "ud-english-ewt" / "dev.conllu"
+from data_helpers import SHARED_DATA, need_data
+
+UD_DEV = SHARED_DATA / "ud-english-ewt" / "dev.conllu"
 
 
 @pytest.fixture
@@ -578,8 +580,8 @@ def _read_conllu(path: Path, limit: int) -> list[dict]:
     return sents
 
 
-@pytest.mark.skipif(not UD_DEV.exists(), reason=f"UD English EWT dev set not found at {UD_DEV}")
 def test_real_data_aligned_tags_match_gold_where_one_to_one():
+    need_data(UD_DEV)
     sents = _read_conllu(UD_DEV, 200)
     assert len(sents) == 200
     vocab = Vocab()
@@ -623,8 +625,8 @@ def _is_projective(heads: list[int]) -> bool:
     )
 
 
-@pytest.mark.skipif(not UD_DEV.exists(), reason=f"UD English EWT dev set not found at {UD_DEV}")
 def test_real_data_projectivize_whole_document():
+    need_data(UD_DEV)
     sents = _read_conllu(UD_DEV, 200)
     words, heads, deps = [], [], []
     for sent in sents:

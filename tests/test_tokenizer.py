@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +14,9 @@ from nbnlp.core.tokenizer import Tokenizer
 from nbnlp.core.tokenizer_eval import align_tokens, read_conllu_gold, score_tokenization, words_to_spans
 from nbnlp.core.vocab import Vocab
 
-EWT_DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ud-english-ewt" / "dev.conllu"
+from data_helpers import SHARED_DATA, need_data
+
+EWT_DEV = SHARED_DATA / "ud-english-ewt" / "dev.conllu"
 
 
 @pytest.fixture(scope="module")
@@ -297,8 +298,8 @@ def test_eval_alignment_helpers():
     assert words_to_spans(["Hi", " ", "there", "!"], [True, False, False, False]) == [(0, 2), (4, 9), (9, 10)]
 
 
-@pytest.mark.skipif(not EWT_DEV.exists(), reason=f"UD English EWT data not found at {EWT_DEV}")
 def test_ud_ewt_dev_first_500_sentences(en):
+    need_data(EWT_DEV)
     gold = read_conllu_gold(EWT_DEV, limit=500)
     assert len(gold) == 500
     scores = score_tokenization(gold, en.split)
