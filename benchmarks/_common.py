@@ -37,8 +37,16 @@ class TimedRun:
         }
 
 
-def train_for(config: Any, seconds: float, *, keep: str = "model-best", describe: Callable[[Any], dict] | None = None) -> TimedRun:
-    """Train until `seconds` have passed (or training stops), then load `keep` (model-best or model-last).
+def train_for(
+    config: Any,
+    seconds: float,
+    *,
+    keep: str = "model-best",
+    describe: Callable[[Any], dict] | None = None,
+    until: Callable[[], bool] | None = None,
+) -> TimedRun:
+    """Train until `seconds` have passed, `until()` says so (e.g. a competitor's run has ended) or
+    training stops, then load `keep` (model-best or model-last).
 
     Closing the generator ends training as an interrupt does, so both models are written.
     `describe(step_info)` gives the figures logged for each evaluation.
@@ -56,7 +64,7 @@ def train_for(config: Any, seconds: float, *, keep: str = "model-best", describe
                 history.append(entry)
                 shown = "  ".join(f"{k} {v:.4f}" for k, v in entry.items() if isinstance(v, float) and k != "seconds")
                 print(f"step {info.step:>6}  epoch {info.epoch:>3}  {info.seconds:7.1f}s  words {info.words:>9}  {shown}", flush=True)
-            if time.perf_counter() - start >= seconds:
+            if time.perf_counter() - start >= seconds or (until is not None and until()):
                 break
         steps.close()
         elapsed = time.perf_counter() - start
