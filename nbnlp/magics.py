@@ -20,7 +20,7 @@ from .arguments import arg
 from .core.config import ConfigError
 from .core.scores.display import format_score
 from .magic_args import command_arguments, parse_line
-from .magic_errors import USER_ERRORS, user_error, user_errors
+from .magic_errors import USER_ERRORS, user_errors
 
 DEFAULT_CONFIG_NAME = "config"
 DEFAULT_RESULT_NAME = "train_result"
@@ -382,7 +382,8 @@ class NlpMagics(Magics):
 
 def _drive(run: Any, view: Any) -> str:
     """Feed a run's steps to its live view until it ends; Ctrl-C stops the run cleanly (`close()` saves what it
-    keeps). Returns the view's final status word; user errors while running become a UsageError."""
+    keeps). Returns the view's final status word; a user error while running marks the view failed and goes on up
+    (the magics' `@user_errors` turns it into a UsageError)."""
     from .widgets.training_view import FINISHED, INTERRUPTED
 
     view.start()
@@ -395,7 +396,7 @@ def _drive(run: Any, view: Any) -> str:
         return INTERRUPTED
     except USER_ERRORS as err:
         view.finish("Failed", str(err).splitlines()[0])
-        raise user_error(err) from None
+        raise
 
 
 def _config_header(name: str, checked: Any) -> str:

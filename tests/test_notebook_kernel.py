@@ -62,7 +62,7 @@ def test_training_result_matches_the_table_and_is_saved(trained) -> None:
     headers, rows = parse_table(html_of(cell_by_tag(nb, "train")), "nbnlp-metrics")
     assert n_evals == len(rows) == 3
     best_row = next(cells for classes, cells in rows if "nbnlp-best" in classes)
-    assert float(best_row[headers.index("SCORE")]) == pytest.approx(best_score, abs=0.006)
+    assert float(best_row[headers.index("SCORE")]) == pytest.approx(100 * best_score, abs=0.006)  # shown as a percentage
     assert {"tag_acc", "token_acc"} <= set(eval_keys)
     for name in ("model-best", "model-last"):
         assert (folder / "training" / "tiny" / name / "config.cfg").is_file(), f"{name} not saved"
