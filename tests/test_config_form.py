@@ -287,3 +287,21 @@ def test_summary_of_demo_config_is_compact() -> None:
     markup = config_summary_html(demo())
     assert "missing" not in markup  # the demo corpus ships with the package
     assert len(markup) < 25_000
+
+
+def test_training_edits_do_not_rebuild_the_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbnlp.core.training import check
+
+    builds = []
+    real = check.check_pipeline
+    monkeypatch.setattr(check, "check_pipeline", lambda cfg: builds.append(1) or real(cfg))
+    form = ConfigForm(demo())
+    n = len(builds)
+    form.set_value("training.dropout", 0.3)
+    form.set_value("training.max_steps", 50)
+    assert len(builds) == n and form.problems == []
+    form.set_value("training.dropout", 2.0)  # still checked: the training settings are not cached
+    assert [p.loc for p in form.problems] == ["training.dropout"] and len(builds) == n
+    model_key = next(k for k in form.fields if k.startswith("components.") and k.endswith(".width"))
+    form.set_value(model_key, 32)
+    assert len(builds) == n + 1

@@ -24,7 +24,7 @@ from thinc.api import Config
 
 from ..core.config import ConfigError, ConfigProblem, apply_overrides, parse_value
 from ..core.registry import registered_names
-from ..core.training.check import check_config
+from ..core.training.check import ConfigChecker
 
 TRAINING_BLOCKS = ("optimizer", "batcher")
 
@@ -133,6 +133,7 @@ class ConfigForm:
         self._on_change = on_change
         self._on_train = on_train
         self._validate = validate
+        self._checker = ConfigChecker()  # rebuilds the pipeline only when a model setting changed
         self._config: Config = self._original.copy()
         self._overrides: dict[str, Any] = {}
         self._problems: list[ConfigProblem] = []
@@ -358,7 +359,7 @@ class ConfigForm:
     def _check(self, config: Config) -> list[ConfigProblem]:
         """Problems the training config check finds."""
         try:
-            return list(check_config(config).problems)
+            return list(self._checker(config).problems)
         except ConfigError as err:
             return list(err.problems)
         except ValueError as err:  # an architecture rejecting its settings: a message meant for the user

@@ -8,7 +8,9 @@ problems: they are usually given at training time (`--paths.train ...`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
+
+import srsly
 
 from confection import ConfigValidationError
 from thinc.api import Config
@@ -71,7 +73,24 @@ def _fill_training(config: Config) -> None:
         config["training"].setdefault(key, value)
 
 
-def check_config(config: Any, overrides: Optional[Mapping[str, Any]] = None) -> ConfigCheck:
+PipelineCheck = tuple[Optional[Language], list[ConfigProblem]]
+
+
+def check_pipeline(cfg: Config) -> PipelineCheck:
+    """Build the pipeline of an interpolated config: the pipeline, or the problems that stopped it."""
+    try:
+        return Language.from_config(cfg), []
+    except ConfigError as err:
+        return None, list(err.problems)
+    except ConfigValidationError as err:
+        return None, problems_from_validation(err)
+    except (ValueError, TypeError) as err:  # an architecture refusing its settings (e.g. mismatched list lengths)
+        return None, [ConfigProblem("components", str(err).strip().splitlines()[0])]
+
+
+def check_config(
+    config: Any, overrides: Optional[Mapping[str, Any]] = None, *, build: Callable[[Config], PipelineCheck] = check_pipeline,
+) -> ConfigCheck:
     """Parse, fill and validate a training config; raises ConfigError only when it cannot be parsed."""
     raw = load_config(config, overrides, interpolate=False)
     filled = fill_config(raw)
@@ -81,19 +100,12 @@ def check_config(config: Any, overrides: Optional[Mapping[str, Any]] = None) -> 
     except ConfigError as err:
         result.problems.extend(err.problems)
         return result
-    problems: list[ConfigProblem] = []
-    try:
-        result.nlp = Language.from_config(cfg)
-    except ConfigError as err:
-        problems.extend(err.problems)
-    except ConfigValidationError as err:
-        problems.extend(problems_from_validation(err))
-    except (ValueError, TypeError) as err:  # an architecture refusing its settings (e.g. mismatched list lengths)
-        problems.append(ConfigProblem("components", str(err).strip().splitlines()[0]))
+    result.nlp, found = build(cfg)
+    problems: list[ConfigProblem] = list(found)
     values = check_training(cfg, problems)
     resolve_blocks(values, problems)
     for dotted in (values.train_corpus, values.dev_corpus):
-        found: list[ConfigProblem] = []
+        found = []
         resolve_corpus(cfg, filled, dotted, found)
         for p in found:
             (result.notes if p.message == "no corpus path given" else problems).append(p)
@@ -101,3 +113,23 @@ def check_config(config: Any, overrides: Optional[Mapping[str, Any]] = None) -> 
     result.problems = unique_problems(problems)
     result.notes = unique_problems(result.notes)
     return result
+
+
+class ConfigChecker:
+    """`check_config` for a config edited again and again (the override form): building the pipeline is the slow
+    part of a check, so it is done again only when `[nlp]` or `[components]` changed since the last check."""
+
+    def __init__(self) -> None:
+        self._last: Optional[tuple[str, PipelineCheck]] = None
+
+    def __call__(self, config: Any, overrides: Optional[Mapping[str, Any]] = None) -> ConfigCheck:
+        return check_config(config, overrides, build=self._build)
+
+    def _build(self, cfg: Config) -> PipelineCheck:
+        try:
+            key = srsly.json_dumps({"nlp": cfg.get("nlp"), "components": cfg.get("components")}, sort_keys=True)
+        except (TypeError, ValueError):  # a value JSON cannot hold: no reuse
+            return check_pipeline(cfg)
+        if self._last is None or self._last[0] != key:
+            self._last = (key, check_pipeline(cfg))
+        return self._last[1]
