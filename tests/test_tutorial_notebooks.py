@@ -174,6 +174,9 @@ def test_quickstart_trains_evaluates_inspects_and_reloads(runs) -> None:
     inspect = html_of(cell_by_tag(nb, "inspect"))
     assert "200 examples" in inspect and "(errors only)" in inspect
     assert "<svg" in html_of(cell_by_tag(nb, "predict"))
+    # The paragraph is split into sentences (at least two: 300 steps on 800 sentences is little), each one tree.
+    sentences = [line for line in stdout(nb, "sentences").splitlines() if "root:" in line]
+    assert len(sentences) >= 2 and sentences[0].startswith("'I went to the store yesterday."), sentences
     assert stdout(nb, "reload").strip() == "same tags and parse after reloading: True"
     assert (folder / "my_pipeline" / "config.cfg").is_file()
     assert saved_config(folder, "training/quickstart")["nlp"]["pipeline"] == ["tok2vec", "tagger", "parser"]

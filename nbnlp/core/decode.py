@@ -219,31 +219,71 @@ def _find_cycle(heads: numpy.ndarray) -> Optional[numpy.ndarray]:
 # ----- batch decoding -------------------------------------------------------------------------
 def decode_heads(scores: Any, lengths: numpy.ndarray, single_root: Any = True, method: str = "eisner") -> numpy.ndarray:
     """Heads (U, n) on the host for a batch of score matrices: the argmax where it is already a
-    well-formed tree (or contiguous forest where `single_root` is False), else the decoder's tree."""
+    well-formed tree (or contiguous forest where `single_root` is False); where the argmax's only
+    fault is several roots, the most confident root kept and the others given their best other
+    head, if that is a tree; else the decoder's tree."""
     if method not in DECODERS:
         raise ValueError(f"decode_heads: method must be one of {DECODERS}, got {method!r}")
     xp = _xp_of(scores)
     U, n = scores.shape[0], scores.shape[1]
     lengths_xp = xp.asarray(lengths)
+    single = xp.broadcast_to(xp.asarray(single_root, dtype=bool), (U,))
     heads = scores.argmax(axis=2)
-    ok = _to_host(well_formed(heads, lengths_xp, xp.asarray(single_root)))
+    ok = _to_host(well_formed(heads, lengths_xp, single))
+    repair = numpy.flatnonzero(~ok & _to_host(single))
+    if len(repair):
+        at = xp.asarray(repair)
+        fixed = _keep_one_root(scores[at], heads[at], lengths_xp[at])
+        heads[at] = fixed
+        ok[repair] = _to_host(well_formed(fixed, lengths_xp[at], True))
     heads = _to_host(heads).astype(numpy.int64)
     bad = numpy.flatnonzero(~ok)
-    if len(bad):
-        lengths_bad = numpy.asarray(lengths)[bad]
-        width = int(lengths_bad.max()) if len(lengths_bad) else 0
-        sub = scores[xp.asarray(bad)][:, :width, :width]
+    lengths_host = numpy.asarray(_to_host(lengths_xp))
+    for group in _length_bins(bad, lengths_host[bad]):
+        lengths_bad = lengths_host[group]
+        width = int(lengths_bad.max())
+        sub = scores[xp.asarray(group)][:, :width, :width]
         if method == "eisner":
             fixed = eisner(sub, lengths_bad)
         else:
             host = _to_host(sub)
-            fixed = numpy.tile(numpy.arange(width), (len(bad), 1))
+            fixed = numpy.tile(numpy.arange(width), (len(group), 1))
             for k, length in enumerate(lengths_bad.tolist()):
                 fixed[k, :length] = chu_liu_edmonds(host[k, :length, :length].astype(numpy.float64))
-        heads[bad, :width] = fixed
-    pad = numpy.arange(n)[None, :] >= numpy.asarray(lengths)[:, None]
+        heads[group, :width] = fixed
+    pad = numpy.arange(n)[None, :] >= lengths_host[:, None]
     heads[pad] = numpy.broadcast_to(numpy.arange(n), (U, n))[pad]
     return heads
+
+
+def _keep_one_root(scores: Any, heads: Any, lengths: Any) -> Any:
+    """Units with several roots keep the one whose root score beats its best other head by the
+    most; the other roots take their best other head. (A unit may still hold a cycle.)"""
+    xp = _xp_of(scores)
+    U, n = heads.shape
+    idx = xp.arange(n)
+    valid = idx[None, :] < lengths[:, None]
+    is_root = (heads == idx[None, :]) & valid
+    off_diag = scores.copy()
+    off_diag[:, idx, idx] = -numpy.inf
+    best_other = off_diag.argmax(axis=2)
+    margin = scores[:, idx, idx] - xp.take_along_axis(off_diag, best_other[:, :, None], axis=2)[:, :, 0]
+    keep = xp.where(is_root, margin, -numpy.inf).argmax(axis=1)
+    demote = is_root & (idx[None, :] != keep[:, None])
+    return xp.where(demote, best_other, heads)
+
+
+def _length_bins(units: numpy.ndarray, lengths: numpy.ndarray, ratio: float = 1.25) -> List[numpy.ndarray]:
+    """Units sorted by length and cut where the longest would exceed `ratio` times the shortest
+    (at least 8 tokens apart), so a batch's padding (Eisner costs n^3 per unit) stays small."""
+    order = numpy.argsort(lengths, kind="stable")
+    bins: List[numpy.ndarray] = []
+    start = 0
+    for k in range(1, len(order) + 1):
+        if k == len(order) or lengths[order[k]] > max(ratio * lengths[order[start]], lengths[order[start]] + 8):
+            bins.append(units[order[start:k]])
+            start = k
+    return bins
 
 
 def _to_host(array: Any) -> numpy.ndarray:

@@ -14,6 +14,7 @@ reference sentences. With `nbnlp.BiaffineParser.v1` (no sentence view) a raw doc
 whose trees define its sentences. Gold trees train as they are: the biaffine scorer does not need
 projective trees, so no pseudo-projective labels are used.
 """
+import warnings
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy
@@ -28,6 +29,10 @@ from ..pipeline.factory import factory
 from ..scores.parser import score_parse
 
 N_INIT_EXAMPLES = 10
+
+
+class SingleSentenceTrainingWarning(UserWarning):
+    """The parser's training data has no multi-sentence document to learn sentence boundaries from."""
 
 DEFAULT_PARSER_MODEL: Dict[str, Any] = {
     "@architectures": "nbnlp.BiaffineParser.v2",
@@ -133,8 +138,10 @@ class DependencyParser(TrainableComponent):
         found = set(self._labels)
         root_counts: Dict[str, int] = {}
         sample: List[Doc] = []
+        multi_sentence = False
         for eg in get_examples():
             ref = eg.reference
+            multi_sentence = multi_sentence or bool((ref.arrays["SENT_START"][1:] == 1).any())
             heads = ref.arrays["HEAD"]
             has = (heads >= 0) & (ref.arrays["DEP"] != 0)
             strings = ref.vocab.strings
@@ -149,6 +156,14 @@ class DependencyParser(TrainableComponent):
                 f"parser {self.name!r}: no dependency annotation (HEAD and DEPREL) in the training examples"
             )
         self.root_label = max(root_counts, key=root_counts.get) if root_counts else None
+        if not multi_sentence and self.model.get_dim("sent"):
+            warnings.warn(
+                f"parser {self.name!r}: no training document has more than one sentence, so the parser will not "
+                "learn where sentences end and will never split a raw text; group sentences into documents "
+                "([corpora.train] n_sents = 10)",
+                SingleSentenceTrainingWarning,
+                stacklevel=2,
+            )
         self._initialize_model(found, sample)
 
     def _gold(self, examples: Sequence[Example]) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
@@ -274,4 +289,4 @@ def make_parser(nlp: Any, name: str, model: Model, max_length: int = 200, decode
     return DependencyParser(nlp, name, model, max_length=max_length, decoder=decoder)
 
 
-__all__ = ["DependencyParser", "DEFAULT_PARSER_MODEL", "make_parser"]
+__all__ = ["DependencyParser", "DEFAULT_PARSER_MODEL", "SingleSentenceTrainingWarning", "make_parser"]
