@@ -12,7 +12,7 @@ import numpy as np
 
 from .attrs import DOC_COLUMNS, IOB_STRINGS, LEX_FLAGS, LEX_STRING, normalize_attr
 from .span import Span
-from .token import Token
+from .token import Token, iter_tokens
 from .vocab import Vocab
 
 STRING_COLUMNS = ("ORTH", "TAG", "POS", "MORPH", "LEMMA", "DEP", "ENT_TYPE")
@@ -24,10 +24,12 @@ _COLUMN_DTYPES = {
 _IOB_CODES = {"": 0, "-": 0, "I": 1, "O": 2, "B": 3, "L": 1, "U": 3}
 
 
-def _empty_columns(n: int) -> dict[str, np.ndarray]:
-    cols = {name: np.zeros((n,), dtype=dtype) for name, dtype in _COLUMN_DTYPES.items()}
-    cols["HEAD"][:] = -1
-    return cols
+def _fill_missing_columns(cols: dict[str, np.ndarray]) -> None:
+    """Add the default (empty) annotation columns that `cols` lacks, in place."""
+    n = len(cols["ORTH"])
+    for name, dtype in _COLUMN_DTYPES.items():
+        if name not in cols:
+            cols[name] = np.full((n,), -1 if name == "HEAD" else 0, dtype=dtype)
 
 
 class Doc:
@@ -65,9 +67,7 @@ class Doc:
             if not isinstance(w, str) or not w:
                 raise ValueError(f"Doc: word {i} is {w!r}; every word must be a non-empty string")
         self.vocab = vocab
-        self.arrays = _empty_columns(n)
-        self.arrays["ORTH"][:] = vocab.strings.add_many(words)
-        self.arrays["SPACY"][:] = np.asarray(spaces, dtype=bool)
+        self._arrays = {"ORTH": vocab.strings.add_many(words), "SPACY": np.array(spaces, dtype=np.bool_)}
         self.cats: dict[str, float] = dict(cats or {})
         self.user_data: dict[Any, Any] = dict(user_data or {})
         self.tensor: Any = None  # per-token vectors a tok2vec component leaves for later components
@@ -99,14 +99,21 @@ class Doc:
 
     # ----- construction from arrays -------------------------------------------------------
     @classmethod
-    def from_orths(cls, vocab: Vocab, orths: np.ndarray, spaces: np.ndarray) -> "Doc":
-        """Fast constructor from string ids and space flags (the tokenizer and readers use it)."""
+    def from_orths(cls, vocab: Vocab, orths: np.ndarray, spaces: np.ndarray, *, copy: bool = True) -> "Doc":
+        """Fast constructor from string ids and space flags (the tokenizer and readers use it).
+
+        The other columns are allocated on first use of `arrays`, so a doc that is only
+        tokenized costs two arrays. `copy=False` adopts `orths` (int32) and `spaces` (bool)
+        as they are; only for fresh arrays nobody else holds (the tokenizer's).
+        """
         doc = cls.__new__(cls)
-        n = len(orths)
         doc.vocab = vocab
-        doc.arrays = _empty_columns(n)
-        doc.arrays["ORTH"][:] = orths
-        doc.arrays["SPACY"][:] = spaces
+        if copy:
+            orths = np.array(orths, dtype=np.int32)
+            spaces = np.array(spaces, dtype=np.bool_)
+            if orths.shape != spaces.shape:
+                raise ValueError(f"Doc.from_orths: {len(orths)} string ids but {len(spaces)} space flags")
+        doc._arrays = {"ORTH": orths, "SPACY": spaces}
         doc.cats = {}
         doc.user_data = {}
         doc.tensor = None
@@ -157,9 +164,27 @@ class Doc:
         doc.user_data = dict(self.user_data)
         return doc
 
+    # ----- columns ------------------------------------------------------------------------
+    @property
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The annotation columns by name (`doc.arrays["TAG"]`); empty ones are made on first use."""
+        cols = self._arrays
+        if len(cols) < len(_COLUMN_DTYPES):
+            _fill_missing_columns(cols)
+        return cols
+
+    @arrays.setter
+    def arrays(self, columns: dict[str, np.ndarray]) -> None:
+        self._arrays = columns
+
+    @property
+    def orth(self) -> np.ndarray:
+        """The tokens' string ids (the ORTH column), without allocating the other columns."""
+        return self._arrays["ORTH"]
+
     # ----- sequence protocol --------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self.arrays["ORTH"])
+        return len(self._arrays["ORTH"])
 
     def __getitem__(self, key: int | slice) -> Token | Span:
         if isinstance(key, slice):
@@ -175,8 +200,7 @@ class Doc:
         return Token(self, i)
 
     def __iter__(self) -> Iterator[Token]:
-        for i in range(len(self)):
-            yield Token(self, i)
+        return iter_tokens(self, self._arrays["ORTH"].tolist(), 0)
 
     def __repr__(self) -> str:
         return self.text
@@ -189,11 +213,8 @@ class Doc:
     def text(self) -> str:
         """The exact text, whitespace included (cached: words never change)."""
         if self._text is None:
-            strings = self.vocab.strings
-            self._text = "".join(
-                strings[o] + " " if sp else strings[o]
-                for o, sp in zip(self.arrays["ORTH"].tolist(), self.arrays["SPACY"].tolist())
-            )
+            words = self.vocab.strings.lookup_many(self._arrays["ORTH"].tolist())
+            self._text = "".join([w + " " if sp else w for w, sp in zip(words, self._arrays["SPACY"].tolist())])
         return self._text
 
     @property
@@ -215,8 +236,7 @@ class Doc:
 
     @property
     def words(self) -> list[str]:
-        strings = self.vocab.strings
-        return [strings[o] for o in self.arrays["ORTH"].tolist()]
+        return self.vocab.strings.lookup_many(self._arrays["ORTH"].tolist())
 
     @property
     def lang(self) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from .token import Token
+from .token import Token, iter_tokens
 
 if TYPE_CHECKING:  # pragma: no cover
     from .doc import Doc
@@ -49,8 +49,7 @@ class Span:
         return self.end - self.start
 
     def __iter__(self) -> Iterator[Token]:
-        for i in range(self.start, self.end):
-            yield Token(self.doc, i)
+        return iter_tokens(self.doc, self.doc.orth[self.start : self.end].tolist(), self.start)
 
     def __getitem__(self, key: int | slice) -> "Token | Span":
         if isinstance(key, slice):

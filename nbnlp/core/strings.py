@@ -47,6 +47,15 @@ class StringStore:
         add = self.add
         return np.fromiter((ids.get(s) if s in ids else add(s) for s in strings), dtype=np.int32)
 
+    def lookup_many(self, ids: Iterable[int]) -> list[str]:
+        """Strings of many ids at once: one C-level pass (`map`), no Python call per id."""
+        return list(map(self._strings.__getitem__, ids))
+
+    @property
+    def by_id(self) -> list[str]:
+        """The strings in id order: the store's own list, not a copy, for hot loops; never modify it."""
+        return self._strings
+
     def get(self, string: str, default: int | None = None) -> int | None:
         return self._ids.get(string, default)
 

@@ -1,8 +1,9 @@
 """Rule-based tokenizer: whitespace split, then special cases, prefixes, suffixes and infixes.
 
-Text is first cut on single spaces. Each space-free chunk is tokenized once and the result (a
-tuple of string ids) cached, so a chunk seen before costs one dict lookup; that is what makes a
-pure-Python tokenizer fast enough. A chunk is split by, in order: exact special cases
+Text is first cut on single spaces. Each space-free chunk is tokenized once and the result (its
+string ids and space flags, as bytes) cached, so a chunk seen before costs one dict lookup done
+inside `bytes.join`, with no Python code per chunk or per token; that is what makes a pure-Python
+tokenizer fast enough. A chunk is split by, in order: exact special cases
 ("don't" -> "do", "n't"), a `token_match` for strings kept whole (emails, phone numbers),
 repeatedly stripping one prefix and one suffix, a `url_match` on what remains, and finally infixes
 ("well-known" -> "well", "-", "known").
@@ -13,6 +14,7 @@ spaces, newlines, tabs) becomes a token of its own, so no character is ever lost
 from __future__ import annotations
 
 import re
+from array import array
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -26,6 +28,11 @@ FindIter = Callable[[str], Iterator["re.Match[str]"]]
 _WHITESPACE_SPLIT = re.compile(r"(\s+)")
 _HAS_WHITESPACE = re.compile(r"\s").search
 _FINAL_PERIOD = re.compile(r".*\w\.$", re.DOTALL)
+# Cached string ids are bytes of C ints that numpy reads back as int32 (cheaper to build than arrays).
+_ID_TYPECODE = "i"
+_INT32 = np.dtype(np.int32)
+_BOOL = np.dtype(np.bool_)
+assert array(_ID_TYPECODE).itemsize == _INT32.itemsize
 
 
 def _regex_of(fn: Callable | None, what: str) -> str | None:
@@ -73,11 +80,11 @@ class Tokenizer:
         self.token_match = token_match
         self.url_match = url_match
         self.split_final_period = split_final_period
+        self._space_id = vocab.strings.add(" ")
         self.rules: dict[str, list[str]] = {}
         for key, tokens in (rules or {}).items():
             self.add_special_case(key, tokens)
-        self._cache: dict[str, tuple[tuple[int, ...], tuple[bool, ...]]] = {}
-        self._space_id = vocab.strings.add(" ")
+        self._reset_cache()
 
     # ----- rules ------------------------------------------------------------------------------
     def add_special_case(self, string: str, tokens: Sequence[str]) -> None:
@@ -89,93 +96,103 @@ class Tokenizer:
                 "whitespace-only token, and concatenate back to the string exactly"
             )
         self.rules[string] = tokens
-        self._cache = {}
+        self._reset_cache()
 
     # ----- tokenizing -------------------------------------------------------------------------
     def __call__(self, text: str) -> Doc:
         """Tokenize `text` into a Doc whose `.text` is exactly `text`."""
         orths, spaces = self._tokenize(text)
-        return Doc.from_orths(self.vocab, np.array(orths, dtype=np.int32), np.array(spaces, dtype=np.bool_))
+        return Doc.from_orths(self.vocab, orths, spaces, copy=False)
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         """Tokenize a stream of texts (`batch_size` is accepted for pipeline compatibility)."""
+        tokenize, vocab = self._tokenize, self.vocab
         for text in texts:
-            yield self(text)
+            orths, spaces = tokenize(text)
+            yield Doc.from_orths(vocab, orths, spaces, copy=False)
 
     def split(self, text: str) -> tuple[list[str], list[bool]]:
         """Words and trailing-space flags of `text`, without building a Doc."""
         orths, spaces = self._tokenize(text)
-        strings = self.vocab.strings._strings
-        return [strings[i] for i in orths], spaces
+        return self.vocab.strings.lookup_many(orths.tolist()), spaces.tolist()
 
-    def _tokenize(self, text: str) -> tuple[list[int], list[bool]]:
-        """String ids and trailing-space flags; the hot loop (one dict lookup per cached chunk)."""
-        cache = self._cache
-        orths: list[int] = []
-        spaces: list[bool] = []
-        space_id = self._space_id
-        extra_space = False
-        for chunk in text.split(" "):
-            if chunk:
-                hit = cache.get(chunk)
-                if hit is None:
-                    hit = self._tokenize_chunk(chunk)
-                orths.extend(hit[0])
-                spaces.extend(hit[1])
-            else:
-                # Two spaces in a row (or a leading one): the separator space is a token.
-                orths.append(space_id)
-                spaces.append(False)
-                extra_space = True
+    def _reset_cache(self) -> None:
+        """Empty the chunk caches, but for the empty chunk (between two spaces): a space token."""
+        self._orth_cache: dict[str, bytes] = {"": array(_ID_TYPECODE, [self._space_id]).tobytes()}
+        self._space_cache: dict[str, bytes] = {"": b"\x00"}
+
+    def _tokenize(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """String ids (int32) and trailing-space flags (bool), as fresh writable arrays.
+
+        The hot path: the chunks' cached bytes are joined in C (`bytearray().join(map(...))`);
+        only an unseen chunk (the KeyError) goes through the rules.
+        """
+        chunks = text.split(" ")
+        try:
+            orth_bytes = bytearray().join(map(self._orth_cache.__getitem__, chunks))
+        except KeyError:
+            self._cache_chunks(chunks)
+            orth_bytes = bytearray().join(map(self._orth_cache.__getitem__, chunks))
+        space_bytes = bytearray().join(map(self._space_cache.__getitem__, chunks))
         # The last chunk is followed by no separator: drop its flag, or the token of an empty chunk.
-        if text.endswith(" ") or not text:
-            orths.pop()
-            spaces.pop()
-        elif spaces:
-            spaces[-1] = False
-        if extra_space:
-            self._merge_space_runs(orths, spaces)
-        if self.split_final_period and text.endswith(".") and orths:
-            self._split_final_period(orths, spaces)
+        if chunks[-1]:
+            space_bytes[-1] = 0
+        else:
+            del orth_bytes[-_INT32.itemsize :], space_bytes[-1:]
+        orths = np.frombuffer(orth_bytes, dtype=_INT32)
+        spaces = np.frombuffer(space_bytes, dtype=_BOOL)
+        if "  " in text or text.startswith(" "):  # an empty chunk inside the text: a space token
+            orths, spaces = self._merge_space_runs(orths, spaces)
+        if self.split_final_period and text.endswith("."):
+            orths, spaces = self._split_final_period(orths, spaces)
         return orths, spaces
 
-    def _merge_space_runs(self, orths: list[int], spaces: list[bool]) -> None:
-        """Join adjacent whitespace tokens into one ("\\n", " " -> "\\n "), in place."""
+    def _merge_space_runs(self, orths: np.ndarray, spaces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Join adjacent whitespace tokens into one ("\\n", " " -> "\\n ")."""
         strings = self.vocab.strings
+        orth_list, space_list = orths.tolist(), spaces.tolist()
         i = 1
-        while i < len(orths):
-            prev = strings[orths[i - 1]]
-            if prev.isspace() and orths[i] == self._space_id:
-                joined = prev + (" " if spaces[i - 1] else "") + " "
-                orths[i - 1 : i + 1] = [strings.add(joined)]
-                spaces[i - 1 : i + 1] = [spaces[i]]
+        while i < len(orth_list):
+            prev = strings[orth_list[i - 1]]
+            if prev.isspace() and orth_list[i] == self._space_id:
+                joined = prev + (" " if space_list[i - 1] else "") + " "
+                orth_list[i - 1 : i + 1] = [strings.add(joined)]
+                space_list[i - 1 : i + 1] = [space_list[i]]
             else:
                 i += 1
+        return np.array(orth_list, dtype=np.int32), np.array(space_list, dtype=np.bool_)
 
-    def _split_final_period(self, orths: list[int], spaces: list[bool]) -> None:
+    def _split_final_period(self, orths: np.ndarray, spaces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         strings = self.vocab.strings
-        last = strings[orths[-1]]
+        last = strings.by_id[orths[-1]]
         if len(last) > 1 and _FINAL_PERIOD.match(last):
-            orths[-1:] = [strings.add(last[:-1]), strings.add(".")]
-            spaces.append(False)
+            tail = np.array([strings.add(last[:-1]), strings.add(".")], dtype=np.int32)
+            return np.concatenate([orths[:-1], tail]), np.append(spaces, False)
+        return orths, spaces
 
-    def _tokenize_chunk(self, chunk: str) -> tuple[tuple[int, ...], tuple[bool, ...]]:
-        """Tokenize one space-free chunk, intern its tokens and cache the result."""
-        if chunk.isspace():
-            words = [chunk]
-        elif _HAS_WHITESPACE(chunk):
-            words = []
-            for piece in _WHITESPACE_SPLIT.split(chunk):
-                if piece:
-                    words.extend([piece] if piece.isspace() else self._split_word(piece))
-        else:
-            words = self._split_word(chunk)
+    def _cache_chunks(self, chunks: list[str]) -> None:
+        """Tokenize the chunks not cached yet, in text order (so string ids are given in that order)."""
+        if len(self._orth_cache) + len(chunks) > self.max_cache_size:
+            self._reset_cache()
+        orth_cache, space_cache = self._orth_cache, self._space_cache
         add = self.vocab.strings.add
-        result = (tuple(add(w) for w in words), (False,) * (len(words) - 1) + (True,))
-        if len(self._cache) >= self.max_cache_size:
-            self._cache = {}
-        self._cache[chunk] = result
-        return result
+        for chunk in chunks:
+            if chunk not in orth_cache:
+                words = self._tokenize_chunk(chunk)
+                orth_cache[chunk] = array(_ID_TYPECODE, [add(w) for w in words]).tobytes()
+                space_cache[chunk] = bytes(len(words) - 1) + b"\x01"
+
+    def _tokenize_chunk(self, chunk: str) -> list[str]:
+        """The tokens of one space-free chunk (other whitespace becomes tokens of its own)."""
+        if chunk.isspace():
+            return [chunk]
+        if not _HAS_WHITESPACE(chunk):
+            return self._split_word(chunk)
+        words: list[str] = []
+        for piece in _WHITESPACE_SPLIT.split(chunk):
+            if piece:
+                words.extend([piece] if piece.isspace() else self._split_word(piece))
+        return words
 
     def _split_word(self, string: str) -> list[str]:
         """Tokens of a string without whitespace: special cases, affixes, url match, infixes."""
