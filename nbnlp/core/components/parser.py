@@ -121,15 +121,20 @@ class DependencyParser(TrainableComponent):
             best[is_root] = root_k
         else:
             best = ops.to_numpy(labels.argmax(axis=1))
+        sent_starts, free = _unit_sentences(scores.units, scores.single_root, len(heads))
+        label_ids = self._label_ids(docs[0].vocab) if docs else None
         start = 0
         for doc in docs:
             n = len(doc)
             if n:
-                known = doc.has_annotation("SENT_START")  # kept as they are; else the trees define them
+                known = doc.has_annotation("SENT_START")  # kept as they are
                 doc.arrays["HEAD"][:] = heads[start : start + n] - start
-                doc.arrays["DEP"][:] = self._label_ids(doc.vocab)[best[start : start + n]]
-                if not known:
-                    doc._set_sent_starts_from_heads()
+                ids = label_ids if doc.vocab is docs[0].vocab else self._label_ids(doc.vocab)
+                doc.arrays["DEP"][:] = ids[best[start : start + n]]
+                if not known and free[start : start + n].any():
+                    doc._set_sent_starts_from_heads()  # a unit of several trees: its trees are its sentences
+                elif not known:
+                    doc.arrays["SENT_START"][:] = sent_starts[start : start + n]
             start += n
 
     # ----- training -----------------------------------------------------------------------
@@ -275,6 +280,17 @@ class DependencyParser(TrainableComponent):
     def set_cfg(self, cfg: Dict[str, Any]) -> None:
         super()._set_labels(cfg.get("labels", []))
         self.root_label = cfg.get("root_label")
+
+
+def _unit_sentences(units: numpy.ndarray, single_root: numpy.ndarray, n: int) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """Flat sentence-start codes from the parsed units (each single-root unit one sentence), and
+    which tokens lie in units that may hold several trees."""
+    starts = numpy.full(n, -1, dtype=numpy.int8)
+    starts[units[:, 0]] = 1
+    edges = numpy.zeros(n + 1, dtype=numpy.int64)
+    numpy.add.at(edges, units[~single_root, 0], 1)
+    numpy.add.at(edges, units[~single_root, 1], -1)
+    return starts, numpy.cumsum(edges)[:n] > 0
 
 
 @factory(
