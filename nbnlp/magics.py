@@ -122,10 +122,7 @@ class NlpMagics(Magics):
         self._show_form(args.name, checked.config)
 
     def _show_form(self, name: str, config: Any) -> None:
-        try:
-            from .widgets.config_form import ConfigForm
-        except ImportError:
-            return
+        from .widgets.config_form import ConfigForm
 
         def on_change(new_config: Any, overrides: dict[str, Any]) -> None:
             self.ns[name] = new_config
@@ -401,12 +398,9 @@ def _drive(run: Any, view: Any) -> str:
 
 def _config_header(name: str, checked: Any) -> str:
     """The stored config's summary, with notes about settings still to give (e.g. corpus paths)."""
-    try:
-        from .widgets.config_view import config_summary_html
+    from .widgets.config_view import config_summary_html
 
-        body = config_summary_html(checked.config, title=name)
-    except ImportError:
-        body = f"<pre>{html.escape(checked.config.to_str())}</pre>"
+    body = config_summary_html(checked.config, title=name)
     notes = "".join(
         f'<li><code>{html.escape(n.loc)}</code>: {html.escape(n.message)} (give it when training: '
         f'<code>--{html.escape(n.loc if n.loc.startswith("paths.") else n.loc)} PATH</code>)</li>'
