@@ -117,21 +117,15 @@ def render_dependencies_marked(
     for k, t in enumerate(words):
         x = 10 + k * word_spacing + word_spacing / 2
         if t.i in misaligned:
-            out.append(
-                f'<text class="nbnlp-misaligned" x="{x:.0f}" y="{offset_y + 22}" text-anchor="middle" '
-                f'fill="{MISALIGNED_COLOUR}" text-decoration="underline">{html.escape(t.text)}</text>'
-            )
+            out.append(_svg_text(x, offset_y + 22, t.text, MISALIGNED_COLOUR, css_class="nbnlp-misaligned", extra='text-decoration="underline"'))
         else:
-            out.append(f'<text x="{x:.0f}" y="{offset_y + 22}" text-anchor="middle" fill="currentColor">{html.escape(t.text)}</text>')
+            out.append(_svg_text(x, offset_y + 22, t.text, "currentColor"))
         tag = _token_label(t, tag_attr)
         if tag:
             if t.i in wrong_tags:
-                out.append(
-                    f'<text class="nbnlp-wrong" x="{x:.0f}" y="{offset_y + 40}" text-anchor="middle" fill="{WRONG_COLOUR}" '
-                    f'font-size="11" font-weight="700">{html.escape(tag)}</text>'
-                )
+                out.append(_svg_text(x, offset_y + 40, tag, WRONG_COLOUR, css_class="nbnlp-wrong", extra='font-size="11" font-weight="700"'))
             else:
-                out.append(f'<text x="{x:.0f}" y="{offset_y + 40}" text-anchor="middle" fill="#6b7280" font-size="11">{html.escape(tag)}</text>')
+                out.append(_svg_text(x, offset_y + 40, tag, "#6b7280", extra='font-size="11"'))
     for head, dep, label, is_wrong in arcs:
         lo, hi = min(head, dep), max(head, dep)
         level = levels[(lo, hi)]
@@ -151,6 +145,12 @@ def render_dependencies_marked(
         )
     out.append("</svg>")
     return f'<div class="nbnlp-parse" style="overflow-x:auto">{"".join(out)}</div>'
+
+
+def _svg_text(x: float, y: float, text: str, fill: str, *, css_class: str = "", extra: str = "") -> str:
+    """One centred SVG text (a word or its tag); `extra` adds attributes after the fill (font, underline)."""
+    cls = f'class="{css_class}" ' if css_class else ""
+    return f'<text {cls}x="{x:.0f}" y="{y}" text-anchor="middle" fill="{fill}"{" " + extra if extra else ""}>{html.escape(text)}</text>'
 
 
 def _token_label(token: object, tag_attr: str | None) -> str:
