@@ -128,7 +128,8 @@ def test_textcat_exclusive_violation(tmp_path: Path) -> None:
 
 def test_demo_corpus_and_formatting() -> None:
     report = run(["tagger", "parser", "ner"], str(demo_path("ewt-train")), str(demo_path("ewt-dev")))
-    assert report.check("data.train_loads").counts["docs"] == 800
+    # A parser pipeline reads 10-sentence documents (a `# newdoc` also starts one).
+    assert report.check("data.train_loads").counts["sentences"] == 800 and report.check("data.train_loads").counts["docs"] == 88
     assert report.check("parser.invalid").status == OK
     assert report.check("tagger.labels").counts["NN"] > 1000
     assert report.check("ner.missing_train").status == WARNING  # a treebank has no entities

@@ -189,13 +189,18 @@ def _check_format(section: Section, train: List[Doc], dev: List[Doc]) -> None:
             section.add(f"data.{split}_loads", OK, f"{split} corpus: {len(docs)} docs, {n_sents} sentences, {n_words} words", counts)
         else:
             section.add(f"data.{split}_loads", ERROR, f"{split} corpus is empty", counts)
-    dev_texts = {d.text for d in dev}
-    overlap = [d.text for d in train if d.text in dev_texts]
+    # By sentence: corpora grouped into documents (n_sents) can share sentences in different groupings.
+    dev_texts = {text for d in dev for text in _sentence_texts(d)}
+    overlap = [text for d in train for text in _sentence_texts(d) if text in dev_texts]
     if overlap:
-        section.add("data.overlap", WARNING, f"{_plural(len(overlap), 'training doc')} also in the dev data: dev scores will be too optimistic",
+        section.add("data.overlap", WARNING, f"{_plural(len(overlap), 'training sentence')} also in the dev data: dev scores will be too optimistic",
                     {"overlap": len(overlap)}, overlap)
     else:
-        section.add("data.overlap", OK, "no training docs are in the dev data", {"overlap": 0})
+        section.add("data.overlap", OK, "no training sentences are in the dev data", {"overlap": 0})
+
+
+def _sentence_texts(doc: Doc) -> List[str]:
+    return [sent.text for sent in doc.sents] if doc.has_annotation("SENT_START") else [doc.text]
 
 
 def _check_vocab(nlp: Language, train: List[Doc], limit: int) -> Section:
