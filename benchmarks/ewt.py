@@ -39,7 +39,7 @@ import nbnlp  # noqa: E402
 from _common import gold_examples, machine, peak_memory_mib, train_for, words_per_second  # noqa: E402
 from nbnlp.core.config import load_config  # noqa: E402
 from nbnlp.core.example import Example  # noqa: E402
-from nbnlp.core.init_config import init_config  # noqa: E402
+from nbnlp.core.commands.init_config import init_config  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SCORE_KEYS = ("tag_acc", "pos_acc", "dep_uas", "dep_las", "sents_f")

@@ -25,8 +25,8 @@ from pathlib import Path
 import nbnlp
 from _common import gold_examples, machine, peak_memory_mib
 from nbnlp.core.config import load_config
-from nbnlp.core.init_config import init_config
-from nbnlp.core.pretrain import iter_pretrain
+from nbnlp.core.commands.init_config import init_config
+from nbnlp.core.commands.pretrain import iter_pretrain
 from nbnlp.core.training import iter_training
 
 REPO = Path(__file__).resolve().parents[1]

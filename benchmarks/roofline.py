@@ -71,7 +71,7 @@ import numpy  # noqa: E402
 
 import nbnlp  # noqa: E402
 from nbnlp.core.config import load_config  # noqa: E402
-from nbnlp.core.init_config import init_config  # noqa: E402
+from nbnlp.core.commands.init_config import init_config  # noqa: E402
 from nbnlp.core.models import parser as parser_model  # noqa: E402
 from nbnlp.core.registry import registry  # noqa: E402
 from nbnlp.core.training.train import iter_training  # noqa: E402

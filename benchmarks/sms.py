@@ -17,7 +17,7 @@ import nbnlp
 from _common import machine, peak_memory_mib, train_for, words_per_second
 from nbnlp.core.config import load_config
 from nbnlp.core.example import Example
-from nbnlp.core.init_config import init_config
+from nbnlp.core.commands.init_config import init_config
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -33,7 +33,7 @@ if any(arg.startswith("--against-spacy") for arg in sys.argv[1:]):
 
 from _common import gold_examples, machine, peak_memory_mib, train_for, words_per_second  # noqa: E402
 from nbnlp.core.config import load_config  # noqa: E402
-from nbnlp.core.init_config import init_config  # noqa: E402
+from nbnlp.core.commands.init_config import init_config  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SCORE_KEYS = ("ents_p", "ents_r", "ents_f")

@@ -51,7 +51,7 @@ def _add_init_config(sub: argparse._SubParsersAction) -> Callable[[argparse.Name
 
     def run(args: argparse.Namespace) -> int:
         from .core.corpus.atomic import atomic_write
-        from .core.init_config import init_config
+        from .core.commands.init_config import init_config
 
         text = init_config(lang=args.lang, pipeline=args.pipeline.split(","), optimize=args.optimize, gpu=args.gpu, pretraining=args.pretraining)
         if args.output_file == "-":
@@ -81,7 +81,7 @@ def _add_train(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace]
 
     def run(args: argparse.Namespace) -> int:
         from .core.config import parse_overrides
-        from .core.init_config import demo_config
+        from .core.commands.init_config import demo_config
         from .core.training import train
         from .core.util import import_code
 
@@ -115,7 +115,7 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespa
         import srsly
 
         from .core.corpus.atomic import atomic_write
-        from .core.evaluate import evaluate
+        from .core.commands.evaluate import evaluate
         from .core.render import write_renderings
 
         result = evaluate(args.model, args.data, gold_preproc=args.gold_preproc, gpu_id=args.gpu_id)
@@ -168,7 +168,7 @@ def _add_debug_data(sub: argparse._SubParsersAction) -> Callable[[argparse.Names
 
     def run(args: argparse.Namespace) -> int:
         from .core.config import parse_overrides
-        from .core.debug_data import debug_data, format_report
+        from .core.commands.debug_data import debug_data, format_report
         from .core.util import import_code
 
         import_code(args.code)
@@ -189,7 +189,7 @@ def _add_package(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespac
     add_arguments(p, "package", before=[arg("input_dir", help="pipeline folder (e.g. out/model-best)")])
 
     def run(args: argparse.Namespace) -> int:
-        from .core.package import describe_package, package
+        from .core.commands.package import describe_package, package
 
         folder = package(args.input_dir, args.output_dir, name=args.name, version=args.version,
                          meta_path=args.meta_path, build=args.build, force=args.force)
@@ -206,7 +206,7 @@ def _add_info(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace],
     add_arguments(p, "info", after=[arg("--silent", "-s", action="store_true", help="print nothing")])
 
     def run(args: argparse.Namespace) -> int:
-        from .core.info import format_info, info
+        from .core.commands.info import format_info, info
 
         data = info(args.model)
         if not args.silent:
@@ -222,7 +222,7 @@ def _add_validate(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespa
                        description="List installed pipeline packages; exit code 1 if any was saved with another nbnlp major.minor.")
 
     def run(args: argparse.Namespace) -> int:
-        from .core.info import format_validation, validate
+        from .core.commands.info import format_validation, validate
 
         results = validate()
         print(format_validation(results))
@@ -242,7 +242,7 @@ def _add_init_vectors(sub: argparse._SubParsersAction) -> Callable[[argparse.Nam
     add_arguments(p, "init-vectors")
 
     def run(args: argparse.Namespace) -> int:
-        from .core.init_vectors import init_vectors
+        from .core.commands.init_vectors import init_vectors
 
         result = init_vectors(args.lang, args.vectors_file, args.output_dir, truncate=args.truncate, prune=args.prune, name=args.name)
         print(f"Wrote {result.output_dir}: {result.summary()}")
@@ -265,7 +265,7 @@ def _add_pretrain(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespa
 
     def run(args: argparse.Namespace) -> int:
         from .core.config import parse_overrides
-        from .core.pretrain import pretrain
+        from .core.commands.pretrain import pretrain
         from .core.util import import_code
 
         import_code(args.code)

@@ -53,7 +53,7 @@ class NlpMagics(Magics):
         """A config from a variable (Config, dict or config text), `demo`, or a file; plus a short name for it."""
         from thinc.api import Config
 
-        from .core.init_config import demo_config
+        from .core.commands.init_config import demo_config
 
         ref = ref or DEFAULT_CONFIG_NAME
         if ref in self.ns:
@@ -216,7 +216,7 @@ class NlpMagics(Magics):
     @user_errors
     def nlp_inspect(self, line: str) -> None:
         """Browse gold vs predicted annotations example by example, errors marked."""
-        from .core.evaluate import EvaluationResult
+        from .core.commands.evaluate import EvaluationResult
         from .widgets.inspector import ExampleInspector
 
         args, _ = parse_line(self.nlp_inspect, line)
@@ -230,7 +230,7 @@ class NlpMagics(Magics):
         display(ExampleInspector(result.examples, errors_only=args.errors_only))
 
     def _evaluate(self, nlp_ref: str, data: str, gold_preproc: bool, gpu_id: Optional[int]) -> Any:
-        from .core.evaluate import evaluate
+        from .core.commands.evaluate import evaluate
 
         return evaluate(self._pipeline(nlp_ref), self._path(data), gold_preproc=gold_preproc, gpu_id=gpu_id)
 
@@ -253,7 +253,7 @@ class NlpMagics(Magics):
     @user_errors
     def nlp_init_config(self, line: str) -> None:
         """Generate a complete, commented training config and store it as NAME (and optionally write it)."""
-        from .core.init_config import init_config
+        from .core.commands.init_config import init_config
         from .core.training.check import check_config
 
         args, _ = parse_line(self.nlp_init_config, line)
@@ -272,7 +272,7 @@ class NlpMagics(Magics):
     @user_errors
     def nlp_debug_data(self, line: str) -> None:
         """Check a config's training and dev data before training; `--section.key value` overrides the config."""
-        from .core.debug_data import debug_data
+        from .core.commands.debug_data import debug_data
         from .core.util import import_code
         from .widgets.debug_report import debug_report_html
 
@@ -288,7 +288,7 @@ class NlpMagics(Magics):
     @user_errors
     def nlp_init_vectors(self, line: str) -> Any:
         """Read word vectors into a blank pipeline folder; use it with `[initialize] vectors = "OUTPUT_DIR"`."""
-        from .core.init_vectors import init_vectors
+        from .core.commands.init_vectors import init_vectors
 
         args, _ = parse_line(self.nlp_init_vectors, line)
         result = init_vectors(args.lang, self._path(args.vectors_file), args.output_dir, truncate=args.truncate, prune=args.prune, name=args.name)
@@ -306,7 +306,7 @@ class NlpMagics(Magics):
         Interrupting keeps the weights of the finished epochs. Use them in training with
         `[initialize] init_tok2vec = "OUTPUT_DIR/modelN.bin"`.
         """
-        from .core.pretrain import iter_pretrain
+        from .core.commands.pretrain import iter_pretrain
         from .core.util import import_code
         from .widgets.pretrain_view import PretrainView
 
@@ -327,7 +327,7 @@ class NlpMagics(Magics):
     @user_errors
     def nlp_package(self, line: str) -> Path:
         """Make an installable Python package (and wheel) from a trained pipeline; returns the package folder."""
-        from .core.package import describe_package, package
+        from .core.commands.package import describe_package, package
         from .core.training.train import TrainResult
 
         args, _ = parse_line(self.nlp_package, line)
@@ -347,7 +347,7 @@ class NlpMagics(Magics):
     @user_errors
     def nlp_info(self, line: str) -> None:
         """Versions of nbnlp, Python, thinc, numpy, cupy and the GPU; installed pipelines; a pipeline's meta."""
-        from .core.info import format_info, info
+        from .core.commands.info import format_info, info
 
         args, _ = parse_line(self.nlp_info, line)
         model: Any = args.model
@@ -369,7 +369,7 @@ class NlpMagics(Magics):
     @user_errors
     def nlp_validate(self, line: str) -> list:
         """Installed pipeline packages and whether each is compatible with this nbnlp version."""
-        from .core.info import format_validation, validate
+        from .core.commands.info import format_validation, validate
 
         parse_line(self.nlp_validate, line)
         results = validate()

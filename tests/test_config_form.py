@@ -12,7 +12,7 @@ from thinc.api import Config
 
 import nbnlp
 from nbnlp.core.config import ConfigError, ConfigProblem, apply_overrides, dotted_items, parse_overrides
-from nbnlp.core.init_config import demo_config, init_config
+from nbnlp.core.commands.init_config import demo_config, init_config
 from nbnlp.core.registry import registered_names
 from nbnlp.data import demo_path
 from nbnlp.widgets.config_form import ConfigForm, format_override_value

@@ -11,7 +11,7 @@ from thinc.api import Config
 
 import nbnlp
 from nbnlp.core.config import ConfigError, apply_overrides, load_config, parse_overrides
-from nbnlp.core.init_config import init_config
+from nbnlp.core.commands.init_config import init_config
 from nbnlp.core.pipeline.component import Component
 from nbnlp.core.registry import registry
 

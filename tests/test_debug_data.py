@@ -8,8 +8,8 @@ import numpy
 import pytest
 
 from nbnlp.core.config import ConfigError
-from nbnlp.core.debug_data import ERROR, OK, WARNING, debug_data, format_report
-from nbnlp.core.init_config import init_config
+from nbnlp.core.commands.debug_data import ERROR, OK, WARNING, debug_data, format_report
+from nbnlp.core.commands.init_config import init_config
 from nbnlp.data import demo_path
 
 from data_helpers import SHARED_DATA, need_data
@@ -176,7 +176,7 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
 
 def test_cycle_in_memory_docs() -> None:
     """Readers already refuse cycles; docs built in code reach the parser check itself."""
-    from nbnlp.core.debug_data import _check_parser, _has_cycle
+    from nbnlp.core.commands.debug_data import _check_parser, _has_cycle
     from nbnlp.core.doc import Doc
     from nbnlp.core.vocab import Vocab
 

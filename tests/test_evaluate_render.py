@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import nbnlp
-from nbnlp.core.evaluate import evaluate
-from nbnlp.core.init_config import demo_config
+from nbnlp.core.commands.evaluate import evaluate
+from nbnlp.core.commands.init_config import demo_config
 from nbnlp.data import demo_path
 from nbnlp.core.render import render_dependencies, render_entities, render_page
 
@@ -83,7 +83,7 @@ def test_evaluate_cli_bad_model(tmp_path: Path) -> None:
 
 
 def test_evaluate_cli_renders_parses_and_entities(tmp_path: Path) -> None:
-    from nbnlp.core.init_config import init_config
+    from nbnlp.core.commands.init_config import init_config
 
     quiet = open("/dev/null", "w")
     steps = {"training.max_steps": 30, "training.eval_frequency": 30}

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import nbnlp
-from nbnlp.core.evaluate import EvaluationResult, evaluate
-from nbnlp.core.init_config import init_config
+from nbnlp.core.commands.evaluate import EvaluationResult, evaluate
+from nbnlp.core.commands.init_config import init_config
 from nbnlp.core.training import train
 from nbnlp.data import demo_path
 from nbnlp.widgets.inspector import ExampleInspector, count_errors, find_errors, render_example_html

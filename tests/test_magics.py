@@ -9,7 +9,7 @@ from IPython.utils.capture import capture_output
 from thinc.api import Config
 
 import nbnlp
-from nbnlp.core.init_config import demo_config
+from nbnlp.core.commands.init_config import demo_config
 from nbnlp.core.registry import registry
 from nbnlp.core.training.train import TrainResult
 from nbnlp.data import demo_path
@@ -324,7 +324,7 @@ def test_evaluate_magic_shows_scores_and_binds_result(shell, trained):
         assert f"{100 * evaluation.scores['tag_acc']:.2f}" in page
         assert 'class="nbnlp-per-label"' in page and "nbnlp-confusion" in page
         assert 0.2 < evaluation.scores["tag_acc"] <= 1.0
-    from nbnlp.core.evaluate import evaluate
+    from nbnlp.core.commands.evaluate import evaluate
 
     assert evaluation.scores["tag_acc"] == pytest.approx(evaluate(out / "model-best", DEV, gold_preproc=True).scores["tag_acc"])
 

@@ -13,9 +13,9 @@ import srsly
 
 import nbnlp
 from nbnlp.cli import main
-from nbnlp.core.info import format_info, info, is_compatible
-from nbnlp.core.init_config import demo_config
-from nbnlp.core.package import check_name, package
+from nbnlp.core.commands.info import format_info, info, is_compatible
+from nbnlp.core.commands.init_config import demo_config
+from nbnlp.core.commands.package import check_name, package
 
 TEXT = "The quick brown fox jumps over the lazy dog. It was not amused."
 REPO = Path(__file__).resolve().parents[1]
@@ -85,7 +85,7 @@ def test_wheel_contents(site: Path) -> None:
 def test_installed_package_loads_by_name_with_same_tags(model: Path, site: Path) -> None:
     code = (
         "import json, nbnlp\n"
-        "from nbnlp.core.info import info, validate\n"
+        "from nbnlp.core.commands.info import info, validate\n"
         "import en_demo_tiny\n"
         f"doc = nbnlp.load('en_demo_tiny')({TEXT!r})\n"
         f"doc2 = en_demo_tiny.load()({TEXT!r})\n"

@@ -10,7 +10,7 @@ import srsly
 import nbnlp
 from nbnlp.cli import main
 from nbnlp.core.config import ConfigError, load_config
-from nbnlp.core.init_config import init_config
+from nbnlp.core.commands.init_config import init_config
 from nbnlp.core.models.pretrain_objectives import (
     MASK_TOKEN,
     N_CHAR_CLASSES,
@@ -21,7 +21,7 @@ from nbnlp.core.models.pretrain_objectives import (
     objective_loss,
 )
 from nbnlp.core.registry import registry
-from nbnlp.core.pretrain import iter_pretrain, pretrain
+from nbnlp.core.commands.pretrain import iter_pretrain, pretrain
 from nbnlp.core.training import iter_training
 from nbnlp.core.vectors import Vectors
 from nbnlp.data import demo_path

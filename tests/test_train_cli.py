@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import nbnlp
-from nbnlp.core.init_config import demo_config
+from nbnlp.core.commands.init_config import demo_config
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -14,9 +14,9 @@ import nbnlp
 from nbnlp.cli import main
 from nbnlp.core.config import ConfigError, load_config
 from nbnlp.core.corpus.errors import CorpusError
-from nbnlp.core.debug_data import OK, debug_data
-from nbnlp.core.init_config import init_config
-from nbnlp.core.init_vectors import init_vectors, read_word2vec
+from nbnlp.core.commands.debug_data import OK, debug_data
+from nbnlp.core.commands.init_config import init_config
+from nbnlp.core.commands.init_vectors import init_vectors, read_word2vec
 from nbnlp.core.registry import registry
 from nbnlp.core.training import train
 from nbnlp.core.vectors import Vectors

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import nbnlp
-from nbnlp.core.evaluate import EvaluationResult, evaluate
-from nbnlp.core.init_config import init_config
+from nbnlp.core.commands.evaluate import EvaluationResult, evaluate
+from nbnlp.core.commands.init_config import init_config
 from nbnlp.core.training import train
 from nbnlp.data import demo_path
 from nbnlp.core.scores.confusion import NONE_LABEL, OTHER_LABEL, available_kinds, confusion_matrix, top_labels

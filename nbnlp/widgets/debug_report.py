@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 
-from ..core.debug_data import ERROR, INFO, OK, WARNING, Report
+from ..core.commands.debug_data import ERROR, INFO, OK, WARNING, Report
 
 _MARKS = {OK: ("✔", "#059669"), WARNING: ("⚠", "#d97706"), ERROR: ("✘", "#dc2626"), INFO: ("ℹ", "#2563eb")}
 

@@ -15,7 +15,7 @@ _CELL = "padding:2px 8px;text-align:right;border-bottom:1px solid #e5e7eb"
 
 
 class PretrainView:
-    """Consumes PretrainSteps (`nbnlp.core.pretrain`) and shows the epochs so far and the current batch."""
+    """Consumes PretrainSteps (`nbnlp.core.commands.pretrain`) and shows the epochs so far and the current batch."""
 
     def __init__(self, max_epochs: int, *, min_interval: float = 0.3) -> None:
         self.max_epochs = max_epochs

@@ -20,7 +20,7 @@ from ..language import Language
 from ..pipeline.factory import get_factory_meta
 from ..registry import registry
 from ..settings import TrainingSchema
-from .. import pretrain as _pretrain  # noqa: F401  (registers nbnlp.JsonlCorpus.v1, which [corpora.pretrain] names)
+from . import raw_text as _raw_text  # noqa: F401  (registers nbnlp.JsonlCorpus.v1, which [corpora.pretrain] names)
 from .blocks import resolve_blocks, resolve_corpus
 from .validate import check_initialize, check_training
 

@@ -12,18 +12,18 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from .components import DependencyParser, EntityRecognizer, Tagger, TextCategorizer
-from .config import ConfigError, ConfigProblem, dotted_items, load_config
-from .corpus.errors import CorpusError
-from .doc import Doc
-from .example import Example
-from .language import Language
-from .lex_attrs import is_punct
-from .nonproj import projectivize_heads
-from .settings import TrainingSchema
-from .training.blocks import resolve_corpus
-from .training.validate import static_vectors_settings
-from .vectors import KEY_ATTRS, load_init_vectors
+from ..components import DependencyParser, EntityRecognizer, Tagger, TextCategorizer
+from ..config import ConfigError, ConfigProblem, dotted_items, load_config
+from ..corpus.errors import CorpusError
+from ..doc import Doc
+from ..example import Example
+from ..language import Language
+from ..lex_attrs import is_punct
+from ..nonproj import projectivize_heads
+from ..settings import TrainingSchema
+from ..training.blocks import resolve_corpus
+from ..training.validate import static_vectors_settings
+from ..vectors import KEY_ATTRS, load_init_vectors
 
 OK, WARNING, ERROR, INFO = "ok", "warning", "error", "info"
 MIN_NER_EXAMPLES = 20  # fewer entities than this per label rarely train to useful accuracy

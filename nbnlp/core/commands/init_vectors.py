@@ -19,8 +19,8 @@ from typing import IO, Iterator
 
 import numpy as np
 
-from .corpus.errors import CorpusError
-from .vectors import Vectors
+from ..corpus.errors import CorpusError
+from ..vectors import Vectors
 
 PARSE_CHUNK = 4096  # rows parsed together
 PRUNE_CHUNK = 1024  # rows compared against the kept rows in one product
@@ -66,7 +66,7 @@ def init_vectors(
     `truncate` reads only the first N rows; `prune` keeps N rows and maps the other words to their
     nearest kept vector (0 = off for both). `name` names the table (default: the file's name).
     """
-    from .language import blank
+    from ..language import blank
 
     if truncate < 0 or prune < 0:
         raise ValueError(f"truncate and prune must be 0 (off) or more; got truncate={truncate}, prune={prune}")

@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .corpus.loader import load_docs
-from .doc import Doc
-from .example import Example
-from .language import Language, load
+from ..corpus.loader import load_docs
+from ..doc import Doc
+from ..example import Example
+from ..language import Language, load
 
 
 @dataclass
@@ -38,7 +38,7 @@ def evaluate(
     scores go through the alignment.
     """
     if gpu_id is not None and gpu_id >= 0:
-        from ..gpu.device import select_device
+        from ...gpu.device import select_device
 
         select_device(gpu_id)
     nlp = model if isinstance(model, Language) else load(model)

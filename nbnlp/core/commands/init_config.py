@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from thinc.api import Config
 
-from .config import ConfigError, ConfigProblem
+from ..config import ConfigError, ConfigProblem
 
 SUPPORTED_COMPONENTS = ("tagger", "parser", "ner", "textcat", "textcat_multilabel")
 LISTENER = "nbnlp.Tok2VecListener.v1"
@@ -184,8 +184,8 @@ maxout_pieces = {size.maxout_pieces}
 
 def _component(name: str) -> str:
     """The block of one component: its factory's defaults filled in with every argument, commented."""
-    from .pipeline.factory import get_factory_meta
-    from .registry import registry
+    from ..pipeline.factory import get_factory_meta
+    from ..registry import registry
 
     meta = get_factory_meta(name)
     filled = registry.fill({"c": {"@factories": name, **meta.default_config}}, validate=False)["c"]
@@ -247,7 +247,7 @@ limit = 0
 
 def _score_weights(names: list[str]) -> dict[str, float]:
     """Each component's default weights, the components weighted equally, summing to 1."""
-    from .pipeline.factory import get_factory_meta
+    from ..pipeline.factory import get_factory_meta
 
     combined: dict[str, float] = {}
     for name in names:
@@ -376,7 +376,7 @@ init_tok2vec = null
 
 def demo_config() -> str:
     """The built-in demo: tok2vec + tagger trained on the demo corpus shipped in the package (about a minute on 2 cores)."""
-    from ..data import demo_path
+    from ...data import demo_path
 
     return init_config(
         pipeline=["tagger"], train_path=str(demo_path("ewt-train")), dev_path=str(demo_path("ewt-dev")),

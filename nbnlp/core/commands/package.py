@@ -20,9 +20,9 @@ from typing import Any
 
 import srsly
 
-from .about import __version__
-from .corpus.atomic import atomic_directory
-from .installed import DATA_DIRNAME, ENTRY_POINT_GROUP, NAME_RE
+from ..about import __version__
+from ..corpus.atomic import atomic_directory
+from ..installed import DATA_DIRNAME, ENTRY_POINT_GROUP, NAME_RE
 
 BUILDS = ("wheel", "sdist", "none")
 _VERSION_RE = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")

@@ -12,8 +12,8 @@ from typing import Any
 
 import srsly
 
-from .about import __version__
-from .installed import ENTRY_POINT_GROUP, package_data_dir
+from ..about import __version__
+from ..installed import ENTRY_POINT_GROUP, package_data_dir
 
 MODEL_KEYS = ("name", "lang", "version", "pipeline", "labels", "performance", "nbnlp_version", "license")
 
@@ -70,7 +70,7 @@ def info(model: str | Path | None = None) -> dict[str, Any]:
 
 def _gpu() -> str | None:
     try:
-        from ..gpu.device import device_info
+        from ...gpu.device import device_info
     except ImportError:
         return None
     try:
