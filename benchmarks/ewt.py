@@ -10,7 +10,7 @@ documents, nbnlp's own tokenization) on train.conllu, then model-best is scored 
 and `nlp.pipe` is timed (default batch size, best of 2 passes after a warm-up) over the test
 texts joined into documents of 1, 10 and 100 sentences and into one document of everything.
 
-Usage: python benchmarks/ewt.py [--seconds 815] [--raw-docs 10] [--pos] [--output results.json]
+Usage: python benchmarks/ewt.py [--seconds 815] [--raw-docs 10] [--pos] [--set SECTION.KEY=VALUE ...] [--output results.json]
        [--against-spacy PYTHON [--spacy-max-steps 4000] [--spacy-work DIR]]
 
 With `--against-spacy PYTHON` (a Python with spacy==3.8.18), spaCy trains at the same time on the
@@ -56,6 +56,13 @@ def build_config(data: Path, args: argparse.Namespace) -> Any:
         config["components"]["pos"] = {**json.loads(json.dumps(config["components"]["tagger"])), "label_attr": "pos"}
         config["training"]["score_weights"]["pos_acc"] = config["training"]["score_weights"]["tag_acc"]
     config["training"].update({"max_steps": args.max_steps, "eval_frequency": args.eval_frequency, "patience": 0})
+    for override in args.set:
+        key, _, value = override.partition("=")
+        *sections, name = key.split(".")
+        node = config
+        for section in sections:
+            node = node[section]
+        node[name] = json.loads(value) if value[:1] in "-0123456789[{tfn\"" else value
     return config
 
 
@@ -126,6 +133,8 @@ def main() -> None:
     parser.add_argument("--eval-frequency", type=int, default=500)
     parser.add_argument("--raw-docs", type=int, default=10, help="sentences per raw test document")
     parser.add_argument("--pos", action="store_true", help="also train a UPOS tagger on the shared tok2vec")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="change one setting of the config (JSON value), e.g. training.dropout=0.2")
     parser.add_argument("--output", default=None, help="write the JSON figures here")
     parser.add_argument("--against-spacy", metavar="PYTHON", help="train and score spaCy side by side in this Python")
     parser.add_argument("--spacy-max-steps", type=int, default=4000, help="spaCy's [training] max_steps")

@@ -214,5 +214,9 @@ def test_init_config_builds_every_combination() -> None:
             assert abs(sum(weights.values()) - 1.0) < 1e-3
     text = init_config(pipeline=["textcat_multilabel"])
     assert "exclusive_classes = false" in text
+    # A parser learns sentence boundaries from running text: its pipelines read 10-sentence documents.
+    for pipeline, n_sents in ((["tagger", "parser"], 10), (["parser"], 10), (["tagger", "ner"], 1)):
+        corpora = load_config(init_config(pipeline=pipeline), interpolate=False)["corpora"]
+        assert corpora["train"]["n_sents"] == corpora["dev"]["n_sents"] == n_sents, pipeline
     with pytest.raises(ConfigError, match="pick one"):
         init_config(pipeline=["textcat", "textcat_multilabel"])

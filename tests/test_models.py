@@ -193,3 +193,19 @@ def test_models_round_trip_through_bytes(docs: list[nbnlp.Doc]) -> None:
     copy = build("nbnlp.Tagger.v1").from_bytes(model.to_bytes())
     for a, b in zip(model.predict(docs), copy.predict(docs)):
         assert numpy.array_equal(a, b)
+
+
+def test_cpu_ops_dropout_masks_are_seeded_and_have_the_rate() -> None:
+    from thinc.api import fix_random_seed
+
+    from nbnlp.core.models.cpu import NbnlpCpuOps
+
+    ops = NbnlpCpuOps(use_blis=False)
+    fix_random_seed(3)
+    first = ops.get_dropout_mask((400, 300), 0.25)
+    fix_random_seed(3)
+    assert numpy.array_equal(first, ops.get_dropout_mask((400, 300), 0.25))
+    assert first.dtype == numpy.float32 and first.shape == (400, 300)
+    assert abs((first == 0).mean() - 0.25) < 0.01
+    assert numpy.allclose(first[first > 0], 1 / 0.75)  # kept units are scaled so the expectation is unchanged
+    assert (ops.get_dropout_mask((5,), 0.0) == 1).all() and (ops.get_dropout_mask((5,), 1.0) == 0).all()

@@ -98,6 +98,26 @@ def test_argmax_is_kept_when_it_is_a_tree_and_repaired_when_not() -> None:
     assert heads[1].tolist() == [1, 1, 1]
 
 
+def test_several_roots_keep_the_most_confident_one() -> None:
+    scores = numpy.full((1, 4, 4), -4.0, dtype="float32")
+    scores[0, [0, 1, 2, 3], [0, 0, 3, 3]] = 4.0  # two trees: 0 <- 1 and 3 <- 2
+    scores[0, 3, 3] = 6.0  # 3 is the more confident root
+    scores[0, 0, 2] = 1.0  # 0's best other head
+    heads = decode_heads(scores, numpy.array([4]), True, "eisner")
+    assert heads[0].tolist() == [2, 0, 3, 3]
+    # Without a known sentence (single_root False) two contiguous trees are kept as two sentences.
+    assert decode_heads(scores, numpy.array([4]), False, "eisner")[0].tolist() == [0, 0, 3, 3]
+
+
+def test_single_sentence_training_data_is_reported() -> None:
+    nlp = blank("en")
+    nlp.add_pipe("tok2vec")
+    nlp.add_pipe("parser")
+    examples = gold_examples(nlp, load_refs(nlp, "ewt-dev")[:20])
+    with pytest.warns(UserWarning, match="n_sents = 10"):
+        nlp.initialize(lambda: examples)
+
+
 # ----- scores -------------------------------------------------------------------------------
 def parsed(vocab, words, heads, deps, spaces=None) -> Doc:
     return Doc(vocab, words, spaces, heads=heads, deps=deps)

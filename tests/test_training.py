@@ -284,6 +284,20 @@ def test_accumulate_gradient_updates_once_per_batch() -> None:
     assert infos[-1].losses["tiny"] > 0
 
 
+def test_corpus_groups_sentences_into_documents() -> None:
+    nlp = nbnlp.blank("en")
+    single = list(create_corpus(str(demo_path("ewt-dev")))(nlp))
+    grouped = list(create_corpus(str(demo_path("ewt-dev")), n_sents=10)(nlp))
+    assert len(single) == 200 and 20 <= len(grouped) < 40  # a `# newdoc` also starts a document
+    assert sum(len(eg.reference) for eg in grouped) == sum(len(eg.reference) for eg in single)
+    n_sents = [len(list(eg.reference.sents)) for eg in grouped]
+    assert max(n_sents) == 10 and sum(n_sents) == 200
+    # The predicted side is the document's raw text, tokenized by the pipeline (no sentence starts).
+    assert all(eg.predicted.text == eg.reference.text and not eg.predicted.has_annotation("SENT_START") for eg in grouped)
+    with pytest.raises(ValueError, match="n_sents must be at least 1"):
+        create_corpus(str(demo_path("ewt-dev")), n_sents=0)
+
+
 def test_batchers() -> None:
     items = [[0] * n for n in (3, 4, 5, 30, 2, 9)]
     batches = list(configure_batch_by_words(10, tolerance=0.2)(items))
