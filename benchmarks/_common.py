@@ -44,18 +44,21 @@ def train_for(
     keep: str = "model-best",
     describe: Callable[[Any], dict] | None = None,
     until: Callable[[], bool] | None = None,
+    save: str | Path | None = None,
 ) -> TimedRun:
     """Train until `seconds` have passed, `until()` says so (e.g. a competitor's run has ended) or
     training stops, then load `keep` (model-best or model-last).
 
     Closing the generator ends training as an interrupt does, so both models are written.
-    `describe(step_info)` gives the figures logged for each evaluation.
+    `describe(step_info)` gives the figures logged for each evaluation; `save` keeps the output
+    folder (model-best, model-last) there instead of a temporary one.
     """
     history: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
+        out = Path(save) if save else Path(tmp) / "out"
         start = time.perf_counter()
         last = None
-        steps = iter_training(config, Path(tmp) / "out")
+        steps = iter_training(config, out)
         for info in steps:
             last = info
             if info.scores is not None:
@@ -68,7 +71,7 @@ def train_for(
                 break
         steps.close()
         elapsed = time.perf_counter() - start
-        nlp = nbnlp.load(Path(tmp) / "out" / keep)
+        nlp = nbnlp.load(out / keep)
     return TimedRun(nlp, elapsed, last.step if last else 0, (last.epoch + 1) if last else 0, last.words if last else 0, history)
 
 

@@ -136,6 +136,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="change one setting of the config (JSON value), e.g. training.dropout=0.2")
     parser.add_argument("--output", default=None, help="write the JSON figures here")
+    parser.add_argument("--save", default=None, help="keep nbnlp's training output (model-best, model-last) in this folder")
     parser.add_argument("--against-spacy", metavar="PYTHON", help="train and score spaCy side by side in this Python")
     parser.add_argument("--spacy-max-steps", type=int, default=4000, help="spaCy's [training] max_steps")
     parser.add_argument("--spacy-work", default=None, help="folder for spaCy's corpora, config and models (default: a temp dir)")
@@ -155,7 +156,7 @@ def main() -> None:
             spacy_run = against_spacy.start_training(args.against_spacy, prep["config"], work / "output", log=work / "train.log")
     until = (lambda: spacy_run.poll() is not None) if spacy_run is not None else None
     try:
-        run = train_for(build_config(data, args), args.seconds, until=until,
+        run = train_for(build_config(data, args), args.seconds, until=until, save=args.save,
                         describe=lambda i: {k: i.scores[k] for k in SCORE_KEYS if i.scores.get(k) is not None})
     except BaseException:
         if spacy_run is not None:

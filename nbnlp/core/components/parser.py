@@ -51,13 +51,18 @@ class DependencyParser(TrainableComponent):
 
     kind = "parser"
 
-    def __init__(self, nlp: Any, name: str, model: Model, max_length: int = 200, decoder: str = "eisner") -> None:
+    def __init__(
+        self, nlp: Any, name: str, model: Model, max_length: int = 200, decoder: str = "eisner", sent_threshold: float = 0.5
+    ) -> None:
         super().__init__(nlp, name, model)
         if decoder not in DECODERS:
             raise ValueError(f"parser {name!r}: decoder must be one of {', '.join(DECODERS)}, got {decoder!r}")
         if max_length < 2:
             raise ValueError(f"parser {name!r}: max_length must be at least 2, got {max_length}")
+        if not 0.0 < sent_threshold < 1.0:
+            raise ValueError(f"parser {name!r}: sent_threshold must lie strictly between 0 and 1, got {sent_threshold}")
         self.max_length = max_length
+        self.sent_threshold = sent_threshold
         self.decoder = decoder
         self.root_label: Optional[str] = None
         self._ids_cache: Optional[Tuple[Any, numpy.ndarray]] = None
@@ -96,7 +101,7 @@ class DependencyParser(TrainableComponent):
         else:
             given = numpy.array([doc.has_annotation("SENT_START") for doc in docs], dtype=bool)
             starts = numpy.concatenate([doc.arrays["SENT_START"] == 1 for doc in docs]) if docs else numpy.zeros(0, bool)
-        return ParserInput(list(docs), starts, given, gold_heads, self.decoder, self.max_length)
+        return ParserInput(list(docs), starts, given, gold_heads, self.decoder, self.max_length, self.sent_threshold)
 
     # ----- inference ----------------------------------------------------------------------
     def predict(self, docs: Sequence[Doc]) -> Optional[ParserScores]:
@@ -295,14 +300,16 @@ def _unit_sentences(units: numpy.ndarray, single_root: numpy.ndarray, n: int) ->
 
 @factory(
     "parser",
-    default_config={"model": DEFAULT_PARSER_MODEL, "max_length": 200, "decoder": "eisner"},
+    default_config={"model": DEFAULT_PARSER_MODEL, "max_length": 200, "decoder": "eisner", "sent_threshold": 0.5},
     default_score_weights={
         "dep_uas": 0.5, "dep_las": 0.5, "dep_las_per_type": None, "sents_p": None, "sents_r": None, "sents_f": 0.0,
     },
 )
-def make_parser(nlp: Any, name: str, model: Model, max_length: int = 200, decoder: str = "eisner") -> DependencyParser:
+def make_parser(
+    nlp: Any, name: str, model: Model, max_length: int = 200, decoder: str = "eisner", sent_threshold: float = 0.5
+) -> DependencyParser:
     """A biaffine dependency parser that first finds the sentences of raw text."""
-    return DependencyParser(nlp, name, model, max_length=max_length, decoder=decoder)
+    return DependencyParser(nlp, name, model, max_length=max_length, decoder=decoder, sent_threshold=sent_threshold)
 
 
 __all__ = ["DependencyParser", "DEFAULT_PARSER_MODEL", "SingleSentenceTrainingWarning", "make_parser"]

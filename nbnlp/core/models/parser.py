@@ -56,6 +56,7 @@ class ParserInput(NamedTuple):
     gold_heads: Optional[numpy.ndarray] = None  # (N,) int64 or None
     decoder: str = "eisner"
     max_length: int = 200
+    sent_threshold: float = 0.5  # probability above which a token starts a predicted sentence
 
 
 @dataclass
@@ -239,7 +240,7 @@ def _units(inputs: ParserInput, sizes: List[int], sent_logits: Any, ops: Any) ->
     """The token ranges parsed as units and whether each is one tree.
 
     Given sentences are kept; the others are predicted where there is a sentence view (a start
-    where the logit is positive), and each sentence is one tree; without a sentence view such a
+    where its probability exceeds `sent_threshold`), and each sentence is one tree; without a sentence view such a
     doc is one unit whose trees define its sentences.
     """
     sizes_arr = numpy.asarray(sizes, dtype=numpy.int64)
@@ -247,7 +248,8 @@ def _units(inputs: ParserInput, sizes: List[int], sent_logits: Any, ops: Any) ->
     starts = numpy.asarray(inputs.sent_starts, dtype=bool).copy()
     given_token = numpy.repeat(inputs.given, sizes_arr)
     if sent_logits is not None:
-        predicted = ops.to_numpy(sent_logits > 0)
+        threshold = float(numpy.log(inputs.sent_threshold / (1.0 - inputs.sent_threshold)))
+        predicted = ops.to_numpy(sent_logits > threshold)
         starts = numpy.where(given_token, starts, predicted)
     else:
         starts &= given_token
