@@ -280,7 +280,7 @@ def test_summary_names_pipeline_and_sections_and_flags_paths() -> None:
     # Registered-function blocks name their function first.
     encode = markup.split("[components.tok2vec.model.encode]", 1)[1]
     assert encode.index("@architectures") < encode.index("width")
-    assert "&quot;nbnlp.MaxoutWindowEncoder.v1&quot;" in encode
+    assert "&quot;nbnlp.MaxoutWindowEncoder.v2&quot;" in encode
 
 
 def test_summary_of_demo_config_is_compact() -> None:

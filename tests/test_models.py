@@ -22,14 +22,15 @@ WIDTH = 16
 SMALL_T2V = {
     "@architectures": "nbnlp.Tok2Vec.v1",
     "embed": {"@architectures": "nbnlp.HashEmbed.v1", "width": WIDTH, "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"], "rows": [50, 20, 30, 30]},
-    "encode": {"@architectures": "nbnlp.MaxoutWindowEncoder.v1", "width": WIDTH, "depth": 2, "window_size": 1, "maxout_pieces": 2},
+    "encode": {"@architectures": "nbnlp.MaxoutWindowEncoder.v2", "width": WIDTH, "depth": 2, "window_size": 1, "maxout_pieces": 2},
 }
 
 # name -> (small settings, what the model takes: "docs" or "vectors", output width)
 SMALL: dict[str, tuple[dict[str, Any], str, int]] = {
     "nbnlp.FeatureExtractor.v1": ({"attrs": ["NORM", "ORTH", "SHAPE"]}, "docs", 3),
     "nbnlp.HashEmbed.v1": (SMALL_T2V["embed"], "docs", WIDTH),
-    "nbnlp.MaxoutWindowEncoder.v1": (SMALL_T2V["encode"], "vectors", WIDTH),
+    "nbnlp.MaxoutWindowEncoder.v1": ({**SMALL_T2V["encode"], "@architectures": "nbnlp.MaxoutWindowEncoder.v1"}, "vectors", WIDTH),
+    "nbnlp.MaxoutWindowEncoder.v2": (SMALL_T2V["encode"], "vectors", WIDTH),
     "nbnlp.Tok2Vec.v1": (SMALL_T2V, "docs", WIDTH),
     "nbnlp.Tok2VecListener.v1": ({"width": WIDTH, "upstream": "*"}, "docs", WIDTH),
     "nbnlp.StaticVectors.v1": ({"nO": WIDTH, "key_attr": "LOWER"}, "docs", WIDTH),
@@ -135,8 +136,9 @@ def test_forward_passes_use_only_model_ops(name: str) -> None:
             assert "numpy" not in source and "np." not in source, f"{func.__module__}.{func.__name__} uses numpy directly"
 
 
-def test_encoder_windows_do_not_cross_docs(docs: list[nbnlp.Doc]) -> None:
-    model = build("nbnlp.MaxoutWindowEncoder.v1")
+@pytest.mark.parametrize("name", ["nbnlp.MaxoutWindowEncoder.v1", "nbnlp.MaxoutWindowEncoder.v2"])
+def test_encoder_windows_do_not_cross_docs(name: str, docs: list[nbnlp.Doc]) -> None:
+    model = build(name)
     X = [model.ops.alloc2f(len(d), WIDTH) + 1.0 for d in docs]
     model.initialize(X=X)
     alone = model.predict([X[1]])[0]

@@ -27,7 +27,7 @@ ENSEMBLE_MODEL = {
 SMALL_TOK2VEC = {  # a narrow, shallow tok2vec keeps the ensemble tests fast
     "@architectures": "nbnlp.Tok2Vec.v1",
     "embed": {"@architectures": "nbnlp.HashEmbed.v1", "width": 32, "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"], "rows": [2000, 500, 1000, 500]},
-    "encode": {"@architectures": "nbnlp.MaxoutWindowEncoder.v1", "width": 32, "depth": 2, "window_size": 1, "maxout_pieces": 3},
+    "encode": {"@architectures": "nbnlp.MaxoutWindowEncoder.v2", "width": 32, "depth": 2, "window_size": 1, "maxout_pieces": 3},
 }
 
 

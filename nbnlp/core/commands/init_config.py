@@ -175,7 +175,7 @@ vectors_key_attr = "ORTH"
 
 # Residual CNN: each layer sees `window_size` tokens either side.
 [components.tok2vec.model.encode]
-@architectures = "nbnlp.MaxoutWindowEncoder.v1"
+@architectures = "nbnlp.MaxoutWindowEncoder.v2"
 width = {size.width}
 depth = {size.depth}
 window_size = {size.window}

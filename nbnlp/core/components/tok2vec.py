@@ -24,7 +24,7 @@ DEFAULT_TOK2VEC_MODEL: Dict[str, Any] = {
         "rows": [5000, 1000, 2500, 2500],
     },
     "encode": {
-        "@architectures": "nbnlp.MaxoutWindowEncoder.v1",
+        "@architectures": "nbnlp.MaxoutWindowEncoder.v2",
         "width": 96,
         "depth": 4,
         "window_size": 1,

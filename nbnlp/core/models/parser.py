@@ -34,7 +34,7 @@ from ..decode import decode_heads
 from ..doc import Doc
 from ..registry import registry
 from .cpu import fast_cpu_ops
-from .tok2vec import MaxoutWindowEncoder
+from .tok2vec import MaxoutWindowEncoder, MaxoutWindowEncoderV2
 
 MASK = -1e9  # added to the scores of padding heads
 SENT_PRIOR_LOGIT = -2.6  # log odds of a sentence start in English prose (one token in ~15)
@@ -96,7 +96,7 @@ def BiaffineParserV1(
     nO: Optional[int] = None,
 ) -> Model[ParserInput, ParserScores]:
     """The parser without a sentence view: the trees of a doc without sentences define them."""
-    return BiaffineParser(tok2vec, arc_width, label_width, depth, window_size, sent_width=0, nO=nO)
+    return _biaffine_parser(tok2vec, arc_width, label_width, depth, window_size, 0, nO, MaxoutWindowEncoder)
 
 
 @registry.architectures("nbnlp.BiaffineParser.v2")
@@ -111,6 +111,13 @@ def BiaffineParser(
 ) -> Model[ParserInput, ParserScores]:
     """Biaffine arc and label scorer over `tok2vec` with a sentence-start view of `sent_width`
     (0 = none); `nO` (number of labels) may come from data."""
+    return _biaffine_parser(tok2vec, arc_width, label_width, depth, window_size, sent_width, nO, MaxoutWindowEncoderV2)
+
+
+def _biaffine_parser(
+    tok2vec: Model, arc_width: int, label_width: int, depth: int, window_size: int, sent_width: int, nO: Optional[int], encoder_layer: Callable
+) -> Model[ParserInput, ParserScores]:
+    """The model both versions build; v1 has no sentence view and pads between docs in its CNN."""
     width = tok2vec.maybe_get_dim("nO")
     if arc_width < 1 or label_width < 1 or depth < 0 or sent_width < 0:
         raise ValueError(
@@ -122,7 +129,7 @@ def BiaffineParser(
     with fast_cpu_ops():
         encoder = tok2vec
         if depth:
-            encoder = chain(tok2vec, MaxoutWindowEncoder(width, depth, window_size, 3))
+            encoder = chain(tok2vec, encoder_layer(width, depth, window_size, 3))
         mlp = Relu(2 * arc_width + 2 * label_width + sent_width, width, dropout=0.0)
         model: Model[ParserInput, ParserScores] = Model(
             "biaffine_parser",
