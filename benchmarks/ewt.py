@@ -11,7 +11,7 @@ and `nlp.pipe` is timed (default batch size, best of 2 passes after a warm-up) o
 texts joined into documents of 1, 10 and 100 sentences and into one document of everything.
 
 Usage: python benchmarks/ewt.py [--seconds 815] [--raw-docs 10] [--pos] [--set SECTION.KEY=VALUE ...] [--output results.json]
-       [--against-spacy PYTHON [--spacy-max-steps 4000] [--spacy-work DIR]]
+       [--save DIR | --model DIR] [--against-spacy PYTHON [--spacy-max-steps 4000] [--spacy-work DIR [--reuse-spacy]]]
 
 With `--against-spacy PYTHON` (a Python with spacy==3.8.18), spaCy trains at the same time on the
 other core (benchmarks/spacy_side.py under `taskset -c 1`, this process on core 0, one BLAS thread
@@ -137,6 +137,9 @@ def main() -> None:
                         help="change one setting of the config (JSON value), e.g. training.dropout=0.2")
     parser.add_argument("--output", default=None, help="write the JSON figures here")
     parser.add_argument("--save", default=None, help="keep nbnlp's training output (model-best, model-last) in this folder")
+    parser.add_argument("--model", default=None, help="score and time this saved pipeline instead of training one")
+    parser.add_argument("--sent-threshold", type=float, default=None,
+                        help="with --model: the parser's sentence-start threshold to use (it only affects inference)")
     parser.add_argument("--against-spacy", metavar="PYTHON", help="train and score spaCy side by side in this Python")
     parser.add_argument("--spacy-max-steps", type=int, default=4000, help="spaCy's [training] max_steps")
     parser.add_argument("--spacy-work", default=None, help="folder for spaCy's corpora, config and models (default: a temp dir)")
@@ -155,15 +158,22 @@ def main() -> None:
             print(f"spaCy trains on core {against_spacy.SPACY_CORE}; its log: {work / 'train.log'}", flush=True)
             spacy_run = against_spacy.start_training(args.against_spacy, prep["config"], work / "output", log=work / "train.log")
     until = (lambda: spacy_run.poll() is not None) if spacy_run is not None else None
-    try:
-        run = train_for(build_config(data, args), args.seconds, until=until, save=args.save,
-                        describe=lambda i: {k: i.scores[k] for k in SCORE_KEYS if i.scores.get(k) is not None})
-    except BaseException:
-        if spacy_run is not None:
-            spacy_run.terminate()
-        raise
-    figures = {**run.figures(), "train_peak_memory_mib": peak_memory_mib(), **nbnlp_figures(run.nlp, data, args.raw_docs)}
-    figures.update({"history": run.history, "machine": machine()})
+    if args.model:
+        nlp = nbnlp.load(args.model)
+        if args.sent_threshold is not None:
+            nlp.get_pipe("parser").sent_threshold = args.sent_threshold
+        figures: dict[str, Any] = {"model": args.model, "sent_threshold": nlp.get_pipe("parser").sent_threshold,
+                                   **nbnlp_figures(nlp, data, args.raw_docs), "machine": machine()}
+    else:
+        try:
+            run = train_for(build_config(data, args), args.seconds, until=until, save=args.save,
+                            describe=lambda i: {k: i.scores[k] for k in SCORE_KEYS if i.scores.get(k) is not None})
+        except BaseException:
+            if spacy_run is not None:
+                spacy_run.terminate()
+            raise
+        figures = {**run.figures(), "train_peak_memory_mib": peak_memory_mib(), **nbnlp_figures(run.nlp, data, args.raw_docs)}
+        figures.update({"history": run.history, "machine": machine()})
     if args.against_spacy:
         trained = spacy_trained or spacy_run.wait()
         (work / "train-result.json").write_text(json.dumps(trained, indent=2) + "\n", encoding="utf8")
