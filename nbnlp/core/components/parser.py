@@ -37,7 +37,7 @@ class SingleSentenceTrainingWarning(UserWarning):
 DEFAULT_PARSER_MODEL: Dict[str, Any] = {
     "@architectures": "nbnlp.BiaffineParser.v2",
     "arc_width": 128,
-    "label_width": 64,
+    "label_width": 128,
     "depth": 2,
     "window_size": 2,
     "sent_width": 64,

@@ -103,7 +103,7 @@ def BiaffineParserV1(
 def BiaffineParser(
     tok2vec: Model[List[Doc], List[Floats2d]],
     arc_width: int = 128,
-    label_width: int = 64,
+    label_width: int = 128,
     depth: int = 2,
     window_size: int = 2,
     sent_width: int = 64,
