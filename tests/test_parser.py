@@ -229,10 +229,10 @@ def test_sentences_of_running_text_are_predicted(trained: tuple[Language, list[D
         assert (sent_of[heads] == sent_of).all()
     # The model's units were the predicted sentences, so there is one root per sentence.
     doc = nlp("I went to the store yesterday. They had no milk, so I left. Tomorrow I will try again at the other shop.")
-    assert [s.text for s in doc.sents] == [
-        "I went to the store yesterday.", "They had no milk, so I left.", "Tomorrow I will try again at the other shop."
-    ]
-    assert sum(t.head.i == t.i for t in doc) == 3
+    words = [t.text for t in doc]
+    starts = {s.start for s in doc.sents}
+    assert {words.index("They"), words.index("Tomorrow")} <= starts, [s.text for s in doc.sents]
+    assert sum(t.head.i == t.i for t in doc) == len(starts)
 
 
 def test_known_sentence_starts_are_kept_and_parsed_one_tree_each(trained: tuple[Language, list[Doc]]) -> None:

@@ -23,6 +23,7 @@ SETTING_COMMENTS = {
     "max_length": "Sentences longer than this many tokens are parsed in chunks of at most this length.",
     "sent_width": "Width of the view that predicts sentence starts in raw text (0 = none: a doc's trees define its sentences).",
     "sent_threshold": "A token of raw text starts a sentence when the parser's probability for it exceeds this.",
+    "sent_loss_weight": "Weight of the sentence-start loss against the arc and label losses in training.",
     "decoder": 'Tree decoder used where the argmax heads are not a tree: "eisner" (projective) or "mst".',
     "entity_weight": "Loss weight of entity tokens against O tokens (higher favours recall).",
     "threshold": "A label is assigned when its score reaches this value (multilabel; exclusive classes use the argmax).",

@@ -52,7 +52,14 @@ class DependencyParser(TrainableComponent):
     kind = "parser"
 
     def __init__(
-        self, nlp: Any, name: str, model: Model, max_length: int = 200, decoder: str = "eisner", sent_threshold: float = 0.5
+        self,
+        nlp: Any,
+        name: str,
+        model: Model,
+        max_length: int = 200,
+        decoder: str = "eisner",
+        sent_threshold: float = 0.5,
+        sent_loss_weight: float = 1.0,
     ) -> None:
         super().__init__(nlp, name, model)
         if decoder not in DECODERS:
@@ -62,7 +69,10 @@ class DependencyParser(TrainableComponent):
         if not 0.0 < sent_threshold < 1.0:
             raise ValueError(f"parser {name!r}: sent_threshold must lie strictly between 0 and 1, got {sent_threshold}")
         self.max_length = max_length
+        if sent_loss_weight < 0:
+            raise ValueError(f"parser {name!r}: sent_loss_weight must be at least 0, got {sent_loss_weight}")
         self.sent_threshold = sent_threshold
+        self.sent_loss_weight = sent_loss_weight
         self.decoder = decoder
         self.root_label: Optional[str] = None
         self._ids_cache: Optional[Tuple[Any, numpy.ndarray]] = None
@@ -263,17 +273,18 @@ class DependencyParser(TrainableComponent):
         return loss / n_arcs + label_loss / n_labels + sent_loss, ParserGradients(d_arcs, probs / n_labels, d_sents)
 
     def _sentence_loss(self, logits: Any, gold_starts: numpy.ndarray) -> Tuple[float, Any]:
-        """Binary cross-entropy of the sentence-start logits, averaged over tokens with gold."""
+        """Binary cross-entropy of the sentence-start logits, averaged over tokens with gold and
+        weighted by `sent_loss_weight` against the arc and label losses."""
         if logits is None:
             return 0.0, None
         ops, xp = self.model.ops, self.model.ops.xp
         known = ops.asarray((gold_starts != 0).astype("float32"))
         target = ops.asarray((gold_starts == 1).astype("float32"))
-        n_known = max(float(known.sum()), 1.0)
+        scale = self.sent_loss_weight / max(float(known.sum()), 1.0)
         probs = 1.0 / (1.0 + xp.exp(-logits))
         # log(1 + e^-|z|) + max(z, 0) - z * t: the stable form of the cross-entropy.
         losses = xp.log1p(xp.exp(-xp.abs(logits))) + xp.maximum(logits, 0) - logits * target
-        return float((losses * known).sum()) / n_known, (probs - target) * known / n_known
+        return float((losses * known).sum()) * scale, (probs - target) * known * scale
 
     def score(self, examples: Sequence[Example], **kwargs: Any) -> Dict[str, Any]:
         return score_parse(examples)
@@ -300,16 +311,26 @@ def _unit_sentences(units: numpy.ndarray, single_root: numpy.ndarray, n: int) ->
 
 @factory(
     "parser",
-    default_config={"model": DEFAULT_PARSER_MODEL, "max_length": 200, "decoder": "eisner", "sent_threshold": 0.5},
+    default_config={
+        "model": DEFAULT_PARSER_MODEL, "max_length": 200, "decoder": "eisner", "sent_threshold": 0.5, "sent_loss_weight": 1.0,
+    },
     default_score_weights={
         "dep_uas": 0.5, "dep_las": 0.5, "dep_las_per_type": None, "sents_p": None, "sents_r": None, "sents_f": 0.0,
     },
 )
 def make_parser(
-    nlp: Any, name: str, model: Model, max_length: int = 200, decoder: str = "eisner", sent_threshold: float = 0.5
+    nlp: Any,
+    name: str,
+    model: Model,
+    max_length: int = 200,
+    decoder: str = "eisner",
+    sent_threshold: float = 0.5,
+    sent_loss_weight: float = 1.0,
 ) -> DependencyParser:
     """A biaffine dependency parser that first finds the sentences of raw text."""
-    return DependencyParser(nlp, name, model, max_length=max_length, decoder=decoder, sent_threshold=sent_threshold)
+    return DependencyParser(
+        nlp, name, model, max_length=max_length, decoder=decoder, sent_threshold=sent_threshold, sent_loss_weight=sent_loss_weight
+    )
 
 
 __all__ = ["DependencyParser", "DEFAULT_PARSER_MODEL", "SingleSentenceTrainingWarning", "make_parser"]
