@@ -59,7 +59,7 @@ class DependencyParser(TrainableComponent):
         max_length: int = 200,
         decoder: str = "eisner",
         sent_threshold: float = 0.5,
-        sent_loss_weight: float = 1.0,
+        sent_loss_weight: float = 3.0,
     ) -> None:
         super().__init__(nlp, name, model)
         if decoder not in DECODERS:
@@ -312,7 +312,7 @@ def _unit_sentences(units: numpy.ndarray, single_root: numpy.ndarray, n: int) ->
 @factory(
     "parser",
     default_config={
-        "model": DEFAULT_PARSER_MODEL, "max_length": 200, "decoder": "eisner", "sent_threshold": 0.5, "sent_loss_weight": 1.0,
+        "model": DEFAULT_PARSER_MODEL, "max_length": 200, "decoder": "eisner", "sent_threshold": 0.5, "sent_loss_weight": 3.0,
     },
     default_score_weights={
         "dep_uas": 0.5, "dep_las": 0.5, "dep_las_per_type": None, "sents_p": None, "sents_r": None, "sents_f": 0.0,
@@ -325,7 +325,7 @@ def make_parser(
     max_length: int = 200,
     decoder: str = "eisner",
     sent_threshold: float = 0.5,
-    sent_loss_weight: float = 1.0,
+    sent_loss_weight: float = 3.0,
 ) -> DependencyParser:
     """A biaffine dependency parser that first finds the sentences of raw text."""
     return DependencyParser(
