@@ -109,6 +109,21 @@ def test_several_roots_keep_the_most_confident_one() -> None:
     assert decode_heads(scores, numpy.array([4]), False, "eisner")[0].tolist() == [0, 0, 3, 3]
 
 
+def test_docs_with_sentences_are_found_for_the_whole_batch() -> None:
+    from nbnlp.core.components.parser import _given_sentences
+
+    vocab = blank("en").vocab
+    docs = [
+        Doc(vocab, ["a", "b", "c"]), Doc(vocab, ["a", "b"], sent_starts=[1, 1]), Doc(vocab, []), Doc(vocab, ["x"]),
+        Doc(vocab, ["a", "b"], heads=[1, 1], deps=["x", "root"]), Doc(vocab, ["a", "b", "c"], sent_starts=[1, 0, 0]),
+        Doc(vocab, ["x"], heads=[0], deps=["root"]), Doc(vocab, []),
+    ]
+    for batch in (docs, docs[::-1], docs[2:3], docs[1:3]):
+        given, starts = _given_sentences(batch)
+        assert given.tolist() == [d.has_annotation("SENT_START") for d in batch]
+        assert starts.tolist() == [bool(c == 1) for d in batch for c in d.arrays["SENT_START"].tolist()]
+
+
 def test_single_sentence_training_data_is_reported() -> None:
     nlp = blank("en")
     nlp.add_pipe("tok2vec")

@@ -109,8 +109,7 @@ class DependencyParser(TrainableComponent):
             given = numpy.ones(len(docs), dtype=bool)
             starts = gold_starts == 1
         else:
-            given = numpy.array([doc.has_annotation("SENT_START") for doc in docs], dtype=bool)
-            starts = numpy.concatenate([doc.arrays["SENT_START"] == 1 for doc in docs]) if docs else numpy.zeros(0, bool)
+            given, starts = _given_sentences(docs)
         return ParserInput(list(docs), starts, given, gold_heads, self.decoder, self.max_length, self.sent_threshold)
 
     # ----- inference ----------------------------------------------------------------------
@@ -138,11 +137,11 @@ class DependencyParser(TrainableComponent):
             best = ops.to_numpy(labels.argmax(axis=1))
         sent_starts, free = _unit_sentences(scores.units, scores.single_root, len(heads))
         label_ids = self._label_ids(docs[0].vocab) if docs else None
+        given, _ = _given_sentences(docs)  # kept as they are
         start = 0
-        for doc in docs:
+        for doc, known in zip(docs, given.tolist()):
             n = len(doc)
             if n:
-                known = doc.has_annotation("SENT_START")  # kept as they are
                 doc.arrays["HEAD"][:] = heads[start : start + n] - start
                 ids = label_ids if doc.vocab is docs[0].vocab else self._label_ids(doc.vocab)
                 doc.arrays["DEP"][:] = ids[best[start : start + n]]
@@ -296,6 +295,21 @@ class DependencyParser(TrainableComponent):
     def set_cfg(self, cfg: Dict[str, Any]) -> None:
         super()._set_labels(cfg.get("labels", []))
         self.root_label = cfg.get("root_label")
+
+
+def _given_sentences(docs: Sequence[Doc]) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """Per doc, whether it has sentence starts (`doc.has_annotation("SENT_START")`, for the whole
+    batch at once), and the flat start flags."""
+    if not docs:
+        return numpy.zeros(0, dtype=bool), numpy.zeros(0, dtype=bool)
+    sizes = numpy.array([len(doc) for doc in docs], dtype=numpy.int64)
+    codes = numpy.concatenate([doc.arrays["SENT_START"] for doc in docs])
+    heads = numpy.concatenate([doc.arrays["HEAD"] for doc in docs])
+    firsts = numpy.cumsum(sizes) - sizes
+    marked = (codes != 0) | (heads >= 0)
+    marked[firsts[sizes > 0]] = heads[firsts[sizes > 0]] >= 0  # a first token's start flag says nothing
+    running = numpy.concatenate([[0], numpy.cumsum(marked)])
+    return running[firsts + sizes] - running[firsts] > 0, codes == 1
 
 
 def _unit_sentences(units: numpy.ndarray, single_root: numpy.ndarray, n: int) -> Tuple[numpy.ndarray, numpy.ndarray]:
