@@ -37,7 +37,7 @@ if any(arg.startswith("--against-spacy") for arg in sys.argv[1:]):
 
 import nbnlp  # noqa: E402
 from _common import gold_examples, machine, peak_memory_mib, train_for, words_per_second  # noqa: E402
-from nbnlp.core.config import load_config  # noqa: E402
+from nbnlp.core.config import apply_overrides, load_config, parse_overrides  # noqa: E402
 from nbnlp.core.example import Example  # noqa: E402
 from nbnlp.core.commands.init_config import init_config  # noqa: E402
 
@@ -56,14 +56,8 @@ def build_config(data: Path, args: argparse.Namespace) -> Any:
         config["components"]["pos"] = {**json.loads(json.dumps(config["components"]["tagger"])), "label_attr": "pos"}
         config["training"]["score_weights"]["pos_acc"] = config["training"]["score_weights"]["tag_acc"]
     config["training"].update({"max_steps": args.max_steps, "eval_frequency": args.eval_frequency, "patience": 0})
-    for override in args.set:
-        key, _, value = override.partition("=")
-        *sections, name = key.split(".")
-        node = config
-        for section in sections:
-            node = node[section]
-        node[name] = json.loads(value) if value[:1] in "-0123456789[{tfn\"" else value
-    return config
+    # The same parsing and checking as `nbnlp train --section.key value` (JSON values, did-you-mean).
+    return apply_overrides(config, parse_overrides([f"--{setting}" for setting in args.set]))
 
 
 def rounded(scores: dict) -> dict:

@@ -137,9 +137,8 @@ class DependencyParser(TrainableComponent):
             best = ops.to_numpy(labels.argmax(axis=1))
         sent_starts, free = _unit_sentences(scores.units, scores.single_root, len(heads))
         label_ids = self._label_ids(docs[0].vocab) if docs else None
-        given, _ = _given_sentences(docs)  # kept as they are
         start = 0
-        for doc, known in zip(docs, given.tolist()):
+        for doc, known in zip(docs, scores.given.tolist()):  # given sentences are kept as they are
             n = len(doc)
             if n:
                 doc.arrays["HEAD"][:] = heads[start : start + n] - start

@@ -77,6 +77,7 @@ class ParserScores:
     units: numpy.ndarray  # (K, 2) flat token ranges [start, end) parsed as units
     single_root: numpy.ndarray  # (K,) bool: whether each unit is one tree
     sent_logits: Any = None  # xp (N,) sentence-start logits, None without a sentence view
+    given: Optional[numpy.ndarray] = None  # (D,) bool: whether each doc's sentences were given
 
 
 @dataclass
@@ -234,7 +235,7 @@ def forward(model: Model, inputs: Any, is_train: bool) -> Tuple[ParserScores, Ca
         dX = bp_H(dH)
         return bp_vectors(_split_rows(xp, dX, sizes))
 
-    return ParserScores(groups, labels, heads, units, single_root, sent_logits), backprop
+    return ParserScores(groups, labels, heads, units, single_root, sent_logits, inputs.given), backprop
 
 
 def raw_docs(docs: Sequence[Doc], decoder: str = "eisner", max_length: int = 200) -> ParserInput:
