@@ -19,7 +19,7 @@ from .util import minibatch
 
 from .about import __version__
 from .config import ConfigError, ConfigProblem, problems_from_validation
-from .corpus.atomic import atomic_directory
+from .corpus.atomic import atomic_directory, recover_directory
 from .doc import Doc
 from .example import Example
 from .installed import package_loader
@@ -294,13 +294,17 @@ class Language:
     def to_disk(self, path: str | Path) -> None:
         """Save config.cfg, meta.json, the tokenizer and each component, atomically (temp dir + rename)."""
         with atomic_directory(path) as tmp:
-            self.config.to_disk(tmp / "config.cfg")
-            srsly.write_json(tmp / "meta.json", self._meta_for_disk())
-            srsly.write_json(tmp / "tokenizer.json", self.tokenizer.to_dict())
-            if self.vocab.vectors:
-                self.vocab.vectors.to_disk(tmp / "vectors")
-            for name, component in self._components:
-                component.to_disk(tmp / name)
+            self.write_files(tmp)
+
+    def write_files(self, folder: Path) -> None:
+        """Write the pipeline's files into an existing, empty `folder` (callers make that atomic)."""
+        self.config.to_disk(folder / "config.cfg")
+        srsly.write_json(folder / "meta.json", self._meta_for_disk())
+        srsly.write_json(folder / "tokenizer.json", self.tokenizer.to_dict())
+        if self.vocab.vectors:
+            self.vocab.vectors.to_disk(folder / "vectors")
+        for name, component in self._components:
+            component.to_disk(folder / name)
 
     def _meta_for_disk(self) -> dict[str, Any]:
         meta = dict(self.meta)
@@ -324,6 +328,7 @@ class Language:
     @classmethod
     def from_disk(cls, path: str | Path) -> "Language":
         path = Path(path)
+        recover_directory(path)  # a save killed mid-swap left the previous version aside
         config_path = path / "config.cfg"
         if not config_path.exists():
             raise FileNotFoundError(f"{path} is not an nbnlp pipeline: no config.cfg in it")
@@ -351,7 +356,7 @@ def blank(lang: str = "en") -> Language:
 
 def load(path: str | Path) -> Language:
     """Load a pipeline folder saved with `nlp.to_disk(path)`, or an installed pipeline package by name."""
-    if isinstance(path, str) and not Path(path).exists():
+    if isinstance(path, str) and not recover_directory(path) and not Path(path).exists():
         folder, loader = package_loader(path)  # raises FileNotFoundError naming both possibilities
         return loader() if loader is not None else Language.from_disk(folder)
     return Language.from_disk(path)
