@@ -46,7 +46,12 @@ COMMON: dict[str, tuple[Arg, ...]] = {
         arg("--gpu", "-G", action="store_true", help="settings for training on a GPU"),
         arg("--pretraining", "-pt", action="store_true", help="add a [pretraining] section for pretraining the tok2vec"),
     ),
-    "train": (GPU_ID, CODE),
+    "train": (
+        GPU_ID,
+        CODE,
+        arg("--resume", "-r", action="store_true",
+            help="continue the run saved in the output folder's checkpoint exactly where it stopped"),
+    ),
     "evaluate": (
         arg("data", help="annotated corpus file or folder (any format nbnlp.load_docs reads)"),
         GOLD_PREPROC,

@@ -9,8 +9,9 @@ import sys
 from typing import Any, Callable, Sequence
 
 from .arguments import add_arguments, arg
-from .core.config import ConfigError
+from .core.config import ConfigError, naming_source, source_file
 from .core.corpus.errors import CorpusError
+from .core.damaged import DamagedFileError
 from .gpu.device import DeviceError
 
 
@@ -83,15 +84,17 @@ def _add_train(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace]
         from .core.config import parse_overrides
         from .core.commands.init_config import demo_config
         from .core.training import train
+        from .core.training.signals import exit_status
         from .core.util import import_code
 
         import_code(args.code)
         overrides = parse_overrides(args.overrides)
         config = demo_config() if args.config == "demo" else args.config
-        result = train(config, args.output, overrides=overrides, use_gpu=args.gpu_id)
+        result = train(config, args.output, overrides=overrides, use_gpu=args.gpu_id, resume=args.resume)
         if result.interrupted:
-            print("Training interrupted; model-best and model-last are saved." if args.output else "Training interrupted.")
-            return 130
+            saved = "; model-best, model-last and the checkpoint are saved (continue with --resume)" if args.output else ""
+            print(f"Training {'stopped by SIGTERM' if result.stopped_by == 'SIGTERM' else 'interrupted'}{saved}.")
+            return exit_status(result.stopped_by)
         return 0
 
     p.set_defaults(run=run)
@@ -314,13 +317,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.run(args) or 0)
-    except (ConfigError, CorpusError, DeviceError, UserError, ValueError, FileNotFoundError) as err:
-        print(f"nbnlp {args.command}: error: {err}", file=sys.stderr)
+        with naming_source(_config_file(args)):
+            return int(args.run(args) or 0)
+    except (ConfigError, CorpusError, DamagedFileError, DeviceError, UserError, ValueError, OSError) as err:
+        print(f"nbnlp {args.command}: error: {error_text(err)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"nbnlp {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _config_file(args: argparse.Namespace) -> str | None:
+    """The config file a command was given, so that config problems found later name it."""
+    return source_file(getattr(args, "config", None))
+
+
+def error_text(err: BaseException) -> str:
+    """The one-line message for a user error; an OSError as `FILE: reason` (its own str has an errno in brackets)."""
+    if isinstance(err, OSError) and err.strerror:
+        where = err.filename if err.filename is not None else ""
+        return f"{where}: {err.strerror}" if where else err.strerror
+    return str(err)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,6 +18,7 @@ from IPython.display import HTML, Markdown, display
 
 from .arguments import arg
 from .core.config import ConfigError
+from .core.damaged import DamagedFileError
 from .core.scores.display import format_score
 from .magic_args import command_arguments, parse_line
 from .magic_errors import USER_ERRORS, user_errors
@@ -87,6 +88,8 @@ class NlpMagics(Magics):
                 raise UsageError(f"{ref!r} is a {type(value).__name__}, not a pipeline (a Language, a training result or a model path)")
         try:
             return load(ref)
+        except (ConfigError, DamagedFileError):
+            raise  # a pipeline folder that does not load: its own message names the file and what to do
         except USER_ERRORS as err:
             raise UsageError(f"no pipeline variable, folder or installed package named {ref!r} ({err})") from None
 
@@ -163,18 +166,22 @@ class NlpMagics(Magics):
         import_code(args.code)
         source, name = self._config_source(args.config)
         output = args.output if args.output is not None else f"training/{name}"
-        return self.run_training(source, args.result_name, output=output, overrides=overrides, gpu_id=args.gpu_id, view=args.view)
+        return self.run_training(source, args.result_name, output=output, overrides=overrides, gpu_id=args.gpu_id, view=args.view,
+                                 resume=args.resume)
 
     @user_errors
     def run_training(
         self, config: Any, result_name: str = DEFAULT_RESULT_NAME, *, output: Optional[str] = None,
-        overrides: Optional[dict[str, Any]] = None, gpu_id: Optional[int] = None, view: str = "auto",
+        overrides: Optional[dict[str, Any]] = None, gpu_id: Optional[int] = None, view: str = "auto", resume: bool = False,
     ) -> Any:
-        """Train `config` in this kernel with a live view; bind and return the TrainResult."""
+        """Train `config` in this kernel with a live view; bind and return the TrainResult.
+
+        With `resume`, the run saved in `output` continues from its checkpoint, and the view starts
+        with the earlier evaluations."""
         from .core.training import iter_training
         from .widgets.training_view import FINISHED, ConsoleTrainingView, HTMLTrainingView, TrainingProgress
 
-        run = iter_training(config, output, overrides=overrides, use_gpu=gpu_id)  # device, build and initialise: here
+        run = iter_training(config, output, overrides=overrides, use_gpu=gpu_id, resume=resume)  # device, build, initialise: here
         progress = TrainingProgress.for_run(run)
         kind = _view_kind(self.shell, view)
         if kind == "widget":  # inside an ipywidgets.Output (the form's Train button): update a widget's value
@@ -186,7 +193,8 @@ class NlpMagics(Magics):
         status = _drive(run, live)
         result = run.result
         assert result is not None
-        message = "" if status == FINISHED else "stopped cleanly; the result holds the best pipeline so far"
+        message = "" if status == FINISHED else "stopped cleanly; the result holds the best pipeline so far" + (
+            f" (continue with --resume)" if result.checkpoint is not None else "")
         if status == FINISHED and result.stop_reason:
             message = f"stopped by {result.stop_reason}"
         live.finish(status, message, _saved_lines(result, result_name))

@@ -161,6 +161,7 @@ class TrainingSchema(SettingsSchema):
                               refused={-1: "streaming the corpus (-1) is not supported"})
     max_steps: int = setting(20000, "an integer of 0 (no limit) or more", effect=RUN, ge=0, fill=20000)
     eval_frequency: int = setting(200, "an integer of 1 or more", effect=RUN, ge=1, fill=200)
+    checkpoint_frequency: Optional[int] = setting(None, "null (at every evaluation) or an integer of 1 or more (steps)", effect=RUN, ge=1)
     frozen_components: list[str] = setting([], "a list of component names", fill=[])
     annotating_components: list[str] = setting([], "[] (annotating components are not supported yet)", max_length=0)
     train_corpus: str = setting("corpora.train", "a dotted section name like 'corpora.train'", min_length=1)

@@ -52,6 +52,7 @@ class TrainingProgress:
         return cls(
             TrainingTable.for_pipeline(run.nlp, settings.score_weights),
             max_steps=settings.values.max_steps, max_epochs=settings.values.max_epochs, eval_frequency=settings.values.eval_frequency,
+            last=run.last, evaluations=list(run.history),  # a resumed run shows its earlier evaluations too
         )
 
     def update(self, info: StepInfo) -> None:

@@ -15,6 +15,8 @@ from thinc.api import Optimizer
 from ..example import Example
 from ..pipeline.factory import get_factory_meta
 from ..settings import TrainingSchema
+from .run_state import LoopState, set_global_random_states
+from .signals import StopSignals
 
 if TYPE_CHECKING:
     from ..language import Language
@@ -150,6 +152,142 @@ def averaged_params(nlp: "Language", optimizer: Optional[Optimizer]) -> Iterator
 
 
 # ----- the loop -------------------------------------------------------------------------------
+class TrainingLoop:
+    """Update `nlp` batch by batch, yielding a StepInfo after every update until a stop condition.
+
+    Evaluates every `eval_frequency` steps and at the last step; stops at `max_steps`, after
+    `max_epochs`, or when the score has not improved for `patience` steps (0 disables each).
+    `state` is the position after the last finished update, so a checkpoint written at any moment
+    (also after an interrupt) resumes exactly: given a saved state, the loop replays the epoch's
+    epochs' shuffles and batches, skips the batches of the current epoch already trained on, then
+    restores the global random states. This assumes what nbnlp's readers and batchers do: the
+    corpus yields the same examples each epoch and the batcher draws no random numbers.
+    Updates run inside `signals.protected()`, so a stop signal never leaves one half-applied.
+    """
+
+    def __init__(
+        self,
+        nlp: "Language",
+        settings: TrainingSettings,
+        optimizer: Optimizer,
+        train_corpus: CorpusReader,
+        dev_corpus: CorpusReader,
+        *,
+        state: Optional[LoopState] = None,
+        random_states: Optional[dict[str, Any]] = None,
+        signals: Optional[StopSignals] = None,
+    ) -> None:
+        self.nlp, self.settings, self.optimizer = nlp, settings, optimizer
+        self.train_corpus, self.dev_corpus = train_corpus, dev_corpus
+        self.resumed = state is not None
+        self.state = state if state is not None else LoopState()
+        self._random_states = random_states  # applied once the resume position is reached
+        self.signals = signals if signals is not None else StopSignals()
+        self._start = 0.0
+        self._seconds_before = self.state.seconds
+
+    def __iter__(self) -> Iterator[StepInfo]:
+        return self._steps()
+
+    def _elapsed(self) -> float:
+        return self._seconds_before + time.perf_counter() - self._start
+
+    def _steps(self) -> Iterator[StepInfo]:
+        values, state, nlp = self.settings.values, self.state, self.nlp
+        rng = random.Random(self.settings.seed)
+        dev_examples = list(self.dev_corpus(nlp))
+        if not dev_examples:
+            raise ValueError("The dev corpus is empty: nothing to evaluate on")
+        frozen = set(values.frozen_components)
+        updated = [c for n, c in nlp.pipeline if c.is_trainable and n not in frozen]
+        self._start = time.perf_counter()
+        skip = state.batches_done if self.resumed else 0
+        if self.resumed:
+            self._replay_earlier_epochs(rng)
+        if self.resumed and state.pending_evaluation:
+            info = self.step_info(state.last_in_epoch)
+            self._evaluate(info, dev_examples)
+            yield info
+            if info.stop_reason:
+                return
+        while not values.max_epochs or state.epoch < values.max_epochs:
+            examples = list(self.train_corpus(nlp))
+            if not examples:
+                raise ValueError("The training corpus is empty: nothing to train on")
+            rng.shuffle(examples)
+            n_batches = 0
+            for batch, last_in_epoch in _flag_last(self.settings.batcher(examples)):
+                n_batches += 1
+                if skip:  # resuming: these were trained on before the checkpoint
+                    skip -= 1
+                    continue
+                self._restore_random_states()
+                with self.signals.protected():
+                    if self.settings.before_update is not None:
+                        self.settings.before_update(nlp, {"step": state.step, "epoch": state.epoch})
+                    _update(nlp, batch, self.settings, self.optimizer, state.losses, updated)
+                    state.step += 1
+                    state.batches_done = n_batches
+                    state.words += sum(len(eg.predicted) for eg in batch)
+                    state.last_in_epoch = last_in_epoch
+                    state.seconds = self._elapsed()
+                info = self.step_info(last_in_epoch)
+                if state.step % values.eval_frequency == 0 or info.stop_reason:
+                    self._evaluate(info, dev_examples)
+                yield info
+                if info.stop_reason:
+                    return
+            if n_batches == 0:
+                raise ValueError("The batcher made no batches from the training corpus (every example discarded as oversize?)")
+            state.epoch += 1
+            state.batches_done = 0
+            skip = 0
+
+    def _replay_earlier_epochs(self, rng: random.Random) -> None:
+        """Shuffle and batch the epochs before the checkpoint's without training, so the shuffle RNG and the
+        batcher (a batch-size schedule continues across epochs) are where they were; cheap next to training."""
+        for _ in range(self.state.epoch):
+            examples = list(self.train_corpus(self.nlp))
+            rng.shuffle(examples)
+            for _ in self.settings.batcher(examples):
+                pass
+
+    def _restore_random_states(self) -> None:
+        if self._random_states is not None:
+            set_global_random_states(self._random_states)
+            self._random_states = None
+
+    def step_info(self, last_in_epoch: bool) -> StepInfo:
+        """A StepInfo for the state now (no scores)."""
+        state, values = self.state, self.settings.values
+        info = StepInfo(
+            epoch=state.epoch, step=state.step, losses=dict(state.losses), words=state.words, seconds=state.seconds,
+            best_score=state.best_score, best_step=state.best_step, learn_rate=_learn_rate(self.optimizer),
+        )
+        if values.max_steps and state.step >= values.max_steps:
+            info.stop_reason = "max_steps"
+        elif last_in_epoch and values.max_epochs and state.epoch + 1 >= values.max_epochs:
+            info.stop_reason = "max_epochs"
+        return info
+
+    def _evaluate(self, info: StepInfo, dev_examples: list[Example]) -> None:
+        """Score the dev set with averaged weights; an interrupt here leaves `pending_evaluation` set."""
+        state, values = self.state, self.settings.values
+        state.pending_evaluation = True
+        with averaged_params(self.nlp, self.optimizer):
+            info.scores = self.nlp.evaluate(dev_examples)
+        info.score = weighted_score(info.scores, self.settings.score_weights)
+        if state.best_score is None or info.score > state.best_score:
+            state.best_score, state.best_step, info.is_best = info.score, state.step, True
+        info.best_score, info.best_step = state.best_score, state.best_step
+        state.seconds = info.seconds = self._elapsed()
+        if values.patience and state.best_step is not None and state.step - state.best_step >= values.patience:
+            info.stop_reason = info.stop_reason or "patience"
+        state.losses = {}
+        state.pending_evaluation = False
+        state.stop_reason = info.stop_reason
+
+
 def train_steps(
     nlp: "Language",
     settings: TrainingSettings,
@@ -157,62 +295,8 @@ def train_steps(
     train_corpus: CorpusReader,
     dev_corpus: CorpusReader,
 ) -> Iterator[StepInfo]:
-    """Update `nlp` batch by batch, yielding a StepInfo after every update until a stop condition.
-
-    Evaluates every `eval_frequency` steps and at the last step; stops at `max_steps`, after
-    `max_epochs`, or when the score has not improved for `patience` steps (0 disables each).
-    """
-    values = settings.values
-    rng = random.Random(settings.seed)
-    dev_examples = list(dev_corpus(nlp))
-    if not dev_examples:
-        raise ValueError("The dev corpus is empty: nothing to evaluate on")
-    frozen = set(values.frozen_components)
-    updated = [c for n, c in nlp.pipeline if c.is_trainable and n not in frozen]
-    start = time.perf_counter()
-    losses: dict[str, float] = {}
-    step = words = 0
-    best_score: Optional[float] = None
-    best_step: Optional[int] = None
-    epoch = 0
-    while not values.max_epochs or epoch < values.max_epochs:
-        examples = list(train_corpus(nlp))
-        if not examples:
-            raise ValueError("The training corpus is empty: nothing to train on")
-        rng.shuffle(examples)
-        n_batches = 0
-        for batch, last_in_epoch in _flag_last(settings.batcher(examples)):
-            n_batches += 1
-            if settings.before_update is not None:
-                settings.before_update(nlp, {"step": step, "epoch": epoch})
-            _update(nlp, batch, settings, optimizer, losses, updated)
-            step += 1
-            words += sum(len(eg.predicted) for eg in batch)
-            info = StepInfo(
-                epoch=epoch, step=step, losses=dict(losses), words=words, seconds=time.perf_counter() - start,
-                best_score=best_score, best_step=best_step, learn_rate=_learn_rate(optimizer),
-            )
-            if values.max_steps and step >= values.max_steps:
-                info.stop_reason = "max_steps"
-            elif last_in_epoch and values.max_epochs and epoch + 1 >= values.max_epochs:
-                info.stop_reason = "max_epochs"
-            if step % values.eval_frequency == 0 or info.stop_reason:
-                with averaged_params(nlp, optimizer):
-                    info.scores = nlp.evaluate(dev_examples)
-                info.score = weighted_score(info.scores, settings.score_weights)
-                if best_score is None or info.score > best_score:
-                    best_score, best_step, info.is_best = info.score, step, True
-                info.best_score, info.best_step = best_score, best_step
-                info.seconds = time.perf_counter() - start
-                if values.patience and best_step is not None and step - best_step >= values.patience:
-                    info.stop_reason = info.stop_reason or "patience"
-                losses = {}
-            yield info
-            if info.stop_reason:
-                return
-        if n_batches == 0:
-            raise ValueError("The batcher made no batches from the training corpus (every example discarded as oversize?)")
-        epoch += 1
+    """The bare loop from the start (see `TrainingLoop`)."""
+    return iter(TrainingLoop(nlp, settings, optimizer, train_corpus, dev_corpus))
 
 
 def _update(
