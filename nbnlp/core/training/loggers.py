@@ -178,7 +178,7 @@ def jsonable(value: Any) -> Any:
 def append_line(path: Path, line: str) -> None:
     """Append one line with a single write on an O_APPEND descriptor, then sync it to disk."""
     data = (line + "\n").encode("utf8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)  # the umask applies
     try:
         written = os.write(fd, data)
         while written < len(data):  # only for very long lines on unusual file systems
