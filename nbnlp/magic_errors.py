@@ -13,9 +13,11 @@ from IPython.core.error import UsageError
 
 from .core.config import ConfigError
 from .core.corpus.errors import CorpusError
+from .core.damaged import DamagedFileError
 from .gpu.device import DeviceError
 
-USER_ERRORS = (ConfigError, CorpusError, DeviceError, FileNotFoundError, NotADirectoryError, ValueError)
+# OSError: a file that cannot be read or written (missing, a folder where a file is expected, no permission...).
+USER_ERRORS = (ConfigError, CorpusError, DamagedFileError, DeviceError, OSError, ValueError)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,8 +25,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 def user_error(err: BaseException) -> UsageError:
     """The error as a UsageError with its own message (and the missing file's name when the message lacks it)."""
     text = str(err).strip() or type(err).__name__
-    if isinstance(err, FileNotFoundError) and getattr(err, "filename", None) and str(err.filename) not in text:
-        text = f"{text}: {err.filename}"
+    if isinstance(err, OSError) and err.strerror and err.filename is not None:
+        text = f"{err.filename}: {err.strerror}"  # not "[Errno 2] No such file or directory: 'x'"
     return UsageError(text)
 
 

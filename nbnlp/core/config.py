@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import srsly
 from confection import ConfigValidationError
@@ -32,7 +33,8 @@ class ConfigProblem:
             parts.append(f"expected {self.expected}")
         if self.given is not None:
             given = repr(self.given)
-            parts.append(f"given {given if len(given) < 80 else given[:77] + '...'}")
+            limit = 400 if isinstance(self.given, (str, Path)) else 80  # a file path is kept whole: it names the file
+            parts.append(f"given {given if len(given) < limit else given[:limit - 3] + '...'}")
         return text + (f" ({', '.join(parts)})" if parts else "")
 
 
@@ -61,6 +63,10 @@ class ConfigError(ValueError):
         head = f"Invalid config{f' ({source})' if source else ''}: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
         super().__init__(head + "\n" + "\n".join(f"  - {p}" for p in self.problems))
 
+    def with_source(self, source: str) -> "ConfigError":
+        """The same problems, saying which config file they are in."""
+        return ConfigError(self.problems, source=source)
+
 
 def load_config(
     source: str | Path | Config | Mapping[str, Any],
@@ -75,26 +81,73 @@ def load_config(
             config = Config(source)
         elif isinstance(source, Mapping):
             config = Config(dict(source))
-        elif isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and "[" not in source):
+        elif _names_a_file(source):
             path = Path(source)
             label = str(path)
-            if not path.exists():
-                raise ConfigError([ConfigProblem("", f"config file not found: {path}")])
-            config = Config().from_disk(path, interpolate=False)
+            config = Config().from_str(read_config_text(path), interpolate=False)
         else:
             config = Config().from_str(str(source), interpolate=False)
     except ConfigError:
         raise
     except Exception as err:  # confection's parse errors name the line; keep them, as one problem
-        raise ConfigError([ConfigProblem("", f"cannot parse config: {err}")], source=label) from None
-    if overrides:
-        config = apply_overrides(config, overrides)
-    if interpolate:
-        try:
-            config = config.interpolate()
-        except Exception as err:
-            raise ConfigError([ConfigProblem("", f"cannot resolve a ${{...}} reference: {err}")], source=label) from None
+        raise ConfigError([ConfigProblem("", f"cannot parse config: {parse_error_text(err)}")], source=label) from None
+    with naming_source(label):
+        if overrides:
+            config = apply_overrides(config, overrides)
+        if interpolate:
+            try:
+                config = config.interpolate()
+            except Exception as err:
+                raise ConfigError([ConfigProblem("", f"cannot resolve a ${{...}} reference: {parse_error_text(err)}")]) from None
     return config
+
+
+def read_config_text(path: Path) -> str:
+    """The text of a config file; missing, a folder, empty or binary is a ConfigError naming the file."""
+    if not path.exists():
+        raise ConfigError([ConfigProblem("", f"config file not found: {path}")])
+    if path.is_dir():
+        problem = f"is a folder, not a config file (a pipeline folder's config is {path / 'config.cfg'})"
+    else:
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            problem = f"not UTF-8 text (byte {data[err.start:err.start + 1]!r} at offset {err.start}), so not a config file"
+        else:
+            if text.strip():
+                return text
+            problem = f"the file is empty (write one with nbnlp init-config)"
+    raise ConfigError([ConfigProblem("", problem)], source=str(path))
+
+
+def parse_error_text(err: Exception) -> str:
+    """confection's parse error on one line, without its '<string>' stand-in for the file and its boilerplate."""
+    text = str(err)
+    for noise in ("Config validation error", "Make sure the sections and values are formatted correctly.", "file: '<string>', ", "'<string>'"):
+        text = text.replace(noise, " ")
+    text = " ".join(text.split())
+    return text if len(text) <= 240 else text[:237] + "..."
+
+
+def _names_a_file(source: Any) -> bool:
+    return isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and "[" not in source)
+
+
+def source_file(source: Any) -> str | None:
+    """The config file `source` names (a path, not config text or a dict), else None."""
+    return str(source) if _names_a_file(source) and Path(source).is_file() else None
+
+
+@contextmanager
+def naming_source(source: str | Path | None) -> Iterator[None]:
+    """ConfigErrors raised inside name `source` (the config file being checked) when they name none yet."""
+    try:
+        yield
+    except ConfigError as err:
+        if source is None or err.source is not None:
+            raise
+        raise err.with_source(str(source)) from None
 
 
 def parse_overrides(args: Sequence[str]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from confection import ConfigValidationError
 from thinc.api import Config, Optimizer
 from .util import minibatch
 
+from . import pipeline_folder
 from .about import __version__
 from .config import ConfigError, ConfigProblem, problems_from_validation
 from .corpus.atomic import atomic_directory, recover_directory
@@ -327,19 +328,22 @@ class Language:
 
     @classmethod
     def from_disk(cls, path: str | Path) -> "Language":
-        path = Path(path)
+        """Load a folder saved by `to_disk`; a missing, empty, cut-short or overwritten file in it is an error naming
+        that file and what to do (`pipeline_folder.py`, `damaged.py`), never a decoder's bare message."""
         recover_directory(path)  # a save killed mid-swap left the previous version aside
-        config_path = path / "config.cfg"
-        if not config_path.exists():
-            raise FileNotFoundError(f"{path} is not an nbnlp pipeline: no config.cfg in it")
-        config = Config().from_disk(config_path)
-        nlp = cls.from_config(config)
-        nlp.meta = srsly.read_json(path / "meta.json") if (path / "meta.json").exists() else {}
-        if (path / "tokenizer.json").exists():
-            nlp.tokenizer = Tokenizer.from_dict(nlp.vocab, srsly.read_json(path / "tokenizer.json"))
-        if has_vectors_dir(path):
+        path = Path(path)
+        pipeline_folder.check_pipeline_folder(path)
+        config = pipeline_folder.read_pipeline_config(path)
+        try:
+            nlp = cls.from_config(config)
+        except ConfigError as err:
+            raise pipeline_folder.config_error_in(path, err) from None
+        nlp.meta = pipeline_folder.read_meta(path)
+        nlp.tokenizer = pipeline_folder.read_tokenizer(path, nlp.vocab)
+        if has_vectors_dir(path) or nlp.meta.get("vectors"):
             nlp.vocab.vectors = Vectors.from_disk(path / "vectors")
         for name, component in nlp._components:
+            pipeline_folder.check_component_folder(path / name, name)
             component.from_disk(path / name)
         nlp._link_listeners()
         return nlp

@@ -7,6 +7,7 @@ of its nearest frequent word). Saved as `data.npy` (float32, no pickle) plus `ke
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -14,6 +15,7 @@ import numpy as np
 import srsly
 
 from .config import ConfigError, ConfigProblem
+from .damaged import damaged_if_fails, read_bytes_checked, read_msgpack_file
 from .strings import hash_string
 
 KEY_ATTRS = ("ORTH", "LOWER", "NORM")
@@ -139,14 +141,17 @@ class Vectors:
 
     @classmethod
     def from_disk(cls, path: str | Path) -> "Vectors":
+        """Read a table saved by `to_disk`; a missing, cut-short or garbled file is a DamagedFileError naming it."""
         path = Path(path)
-        for needed in (DATA_FILE, KEYS_FILE):
-            if not (path / needed).exists():
-                raise FileNotFoundError(f"{path} holds no vectors table: {needed} is missing")
-        with open(path / DATA_FILE, "rb") as f:
-            data = np.load(f, allow_pickle=False)
-        meta = srsly.read_msgpack(path / KEYS_FILE)
-        return cls(data, meta["keys"], meta["rows"], name=meta.get("name", ""))
+        fix = "Save the pipeline again, or make the table again with nbnlp init-vectors"
+        raw = read_bytes_checked(path / DATA_FILE, what="the vectors table's data", fix=fix)
+        with damaged_if_fails(path / DATA_FILE, "the vectors table's data is cut short or not a .npy array", fix):
+            data = np.load(io.BytesIO(raw), allow_pickle=False)
+            if data.ndim != 2:
+                raise ValueError(f"a {data.ndim}-d array, expected rows x width")
+        meta = read_msgpack_file(path / KEYS_FILE, what="the vectors table's keys", fix=fix, expect=dict)
+        with damaged_if_fails(path / KEYS_FILE, f"the vectors table's keys do not fit its {len(data)} rows", fix):
+            return cls(data, meta["keys"], meta["rows"], name=meta.get("name", ""))
 
     def info(self) -> dict[str, Any]:
         """What meta.json says about the table."""
@@ -161,9 +166,9 @@ def check_key_attr(key_attr: str) -> str:
 
 
 def has_vectors_dir(path: str | Path) -> bool:
-    """Whether `path` is a pipeline folder holding a vectors table (as `nbnlp init-vectors` writes)."""
-    folder = Path(path) / "vectors"
-    return (folder / DATA_FILE).exists() and (folder / KEYS_FILE).exists()
+    """Whether `path` is a pipeline folder holding a vectors table (as `nbnlp init-vectors` writes; its files are
+    checked when read, so a damaged table is an error rather than no table)."""
+    return (Path(path) / "vectors").is_dir()
 
 
 def load_vectors(path: str | Path) -> Vectors:
@@ -173,7 +178,7 @@ def load_vectors(path: str | Path) -> Vectors:
         raise FileNotFoundError(f"No such folder: {path}")
     if has_vectors_dir(path):
         return Vectors.from_disk(path / "vectors")
-    if (path / DATA_FILE).exists():
+    if (path / DATA_FILE).exists() or (path / KEYS_FILE).exists():
         return Vectors.from_disk(path)
     raise FileNotFoundError(f"{path} holds no vectors table (make one with: nbnlp init-vectors LANG VECTORS_FILE {path})")
 

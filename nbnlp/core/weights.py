@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Union
 
-import srsly
 from thinc.api import Model
 
 from .config import ConfigError, ConfigProblem, dotted_items, load_config
+from .damaged import RESAVE, DamagedFileError, damaged_if_fails, read_msgpack_file
 
 if TYPE_CHECKING:
     from .language import Language
@@ -38,20 +38,45 @@ def load_pretrained_tok2vec(nlp: "Language", path: Union[str, Path]) -> None:
 def load_weights(model: Model, path: Union[str, Path], *, loc: str, config: Optional[Mapping[str, Any]] = None, component: str = "tok2vec") -> None:
     """Load thinc weights into an initialised model; weights of another shape are a ConfigError at `loc` saying what differs."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError([ConfigProblem(loc, "no such file", expected="weights saved by nbnlp pretrain (OUTPUT_DIR/modelN.bin)", given=str(path))])
-    data = path.read_bytes()
-    try:
-        msg = srsly.msgpack_loads(data)
-        nodes = msg["nodes"]
-    except Exception:
-        raise ConfigError([ConfigProblem(loc, "not a weights file written by nbnlp pretrain", given=str(path))]) from None
-    differences = shape_differences(model, nodes)
+    what = f"the pretrained {component} weights file"
+    msg = read_weights_file(path, what=what, fix=PRETRAINED_FIX)
+    with damaged_if_fails(path, f"{what} is not thinc weights", PRETRAINED_FIX):
+        differences = shape_differences(model, msg["nodes"])
     if differences:
         settings = config_differences(path.parent / CONFIG_FILE, config, component)
         detail = "; ".join(settings) if settings else "; ".join(differences)
         raise ConfigError([ConfigProblem(loc, f"the pretrained weights do not fit components.{component}.model: {detail}", given=str(path))])
-    model.from_bytes(data)
+    with damaged_if_fails(path, f"{what} does not fit components.{component}.model", PRETRAINED_FIX):
+        model.from_dict(msg)
+
+
+PRETRAINED_FIX = "Run nbnlp pretrain again, or point [initialize] init_tok2vec at another OUTPUT_DIR/modelN.bin"
+
+
+def read_weights_file(path: Path, *, what: str, fix: str = RESAVE) -> Dict[str, Any]:
+    """The decoded thinc weights (`model.to_bytes()`) in `path`; anything else is a DamagedFileError naming the file."""
+    msg = read_msgpack_file(path, what=what, fix=fix)
+    nodes = msg.get("nodes") if isinstance(msg, dict) else None
+    if not isinstance(nodes, list) or not all(isinstance(n, dict) for n in nodes) or not isinstance(msg.get("params"), list):
+        raise DamagedFileError(path, f"{what} is not thinc weights (it decodes, but to something else)", fix)
+    return msg
+
+
+def load_model_file(model: Model, path: Path, *, what: str, fix: str = RESAVE) -> None:
+    """Load weights saved with `model.to_bytes()` from `path` into `model` (a pipeline component's model).
+
+    A missing, empty, cut-short or garbled file, or weights of another model (another component's, another
+    pipeline's), is a DamagedFileError naming the file, rather than the decoder's own message.
+    """
+    msg = read_weights_file(path, what=what, fix=fix)
+    with damaged_if_fails(path, f"{what} is not thinc weights", fix):
+        differences = shape_differences(model, msg["nodes"])
+    if differences:
+        raise DamagedFileError(path, f"{what} holds weights of another model ({'; '.join(differences)})", fix)
+    with damaged_if_fails(path, f"{what} holds weights that do not fit its model", fix):
+        model.from_dict(msg)
 
 
 def shape_differences(model: Model, nodes: List[Dict[str, Any]]) -> List[str]:

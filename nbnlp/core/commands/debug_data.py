@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from ..components import DependencyParser, EntityRecognizer, Tagger, TextCategorizer
-from ..config import ConfigError, ConfigProblem, dotted_items, load_config
+from ..config import ConfigError, ConfigProblem, dotted_items, load_config, naming_source, source_file
 from ..corpus.errors import CorpusError
 from ..doc import Doc
 from ..example import Example
@@ -97,15 +97,16 @@ def debug_data(config: ConfigSource, overrides: Optional[Mapping[str, Any]] = No
     Config mistakes raise ConfigError (as `train` would); problems in the data are in the report.
     `verbose` keeps more examples per check.
     """
-    raw = load_config(config, overrides, interpolate=False)
-    cfg = load_config(raw)
-    nlp = Language.from_config(cfg)
-    vectors_error = _load_init_vectors(nlp, cfg)
-    problems: List[ConfigProblem] = []
-    settings = TrainingSchema.check(cfg.get("training", {}) or {}, problems)
-    readers = {split: resolve_corpus(cfg, raw, dotted, problems) for split, dotted in (("train", settings.train_corpus), ("dev", settings.dev_corpus))}
-    if problems:
-        raise ConfigError(problems)
+    with naming_source(source_file(config)):  # config problems found later name the file
+        raw = load_config(config, overrides, interpolate=False)
+        cfg = load_config(raw)
+        nlp = Language.from_config(cfg)
+        vectors_error = _load_init_vectors(nlp, cfg)
+        problems: List[ConfigProblem] = []
+        settings = TrainingSchema.check(cfg.get("training", {}) or {}, problems)
+        readers = {split: resolve_corpus(cfg, raw, dotted, problems) for split, dotted in (("train", settings.train_corpus), ("dev", settings.dev_corpus))}
+        if problems:
+            raise ConfigError(problems)
     report = Report()
     fmt = Section("Data format")
     report.sections.append(fmt)

@@ -10,10 +10,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-import srsly
-
 from ..about import __version__
+from ..damaged import DamagedFileError
 from ..installed import ENTRY_POINT_GROUP, package_data_dir
+from ..pipeline_folder import check_pipeline_folder, read_meta
 
 MODEL_KEYS = ("name", "lang", "version", "pipeline", "labels", "performance", "nbnlp_version", "license")
 
@@ -35,8 +35,8 @@ def installed_pipelines() -> list[dict[str, Any]]:
         try:
             folder = package_data_dir(ep.module)
             entry["path"] = str(folder)
-            entry["meta"] = srsly.read_json(folder / "meta.json") if (folder / "meta.json").exists() else {}
-        except FileNotFoundError as err:
+            entry["meta"] = read_meta(folder)
+        except (FileNotFoundError, DamagedFileError) as err:
             entry["error"] = str(err)
         found[ep.name] = entry
     return sorted(found.values(), key=lambda e: e["name"])
@@ -45,9 +45,11 @@ def installed_pipelines() -> list[dict[str, Any]]:
 def model_meta(model: str | Path) -> dict[str, Any]:
     """The meta of a pipeline folder or installed pipeline package (pipeline, labels, performance...)."""
     folder = Path(model)
-    if not (folder / "config.cfg").exists():
-        folder = package_data_dir(str(model))
-    meta = srsly.read_json(folder / "meta.json") if (folder / "meta.json").exists() else {}
+    if folder.exists() or not isinstance(model, str):
+        check_pipeline_folder(folder)
+    else:
+        folder = package_data_dir(model)
+    meta = read_meta(folder)
     return {"path": str(folder), **{k: meta[k] for k in MODEL_KEYS if k in meta}}
 
 

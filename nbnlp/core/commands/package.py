@@ -22,7 +22,10 @@ import srsly
 
 from ..about import __version__
 from ..corpus.atomic import atomic_directory
+from ..damaged import read_json_file
 from ..installed import DATA_DIRNAME, ENTRY_POINT_GROUP, NAME_RE
+from ..language import Language
+from ..pipeline_folder import read_meta
 
 BUILDS = ("wheel", "sdist", "none")
 _VERSION_RE = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
@@ -74,7 +77,10 @@ def package(
         raise ValueError(f"{input_dir} is not an nbnlp pipeline folder: no config.cfg in it")
     if build not in BUILDS:
         raise ValueError(f"Unknown build {build!r}: choose one of {', '.join(BUILDS)}")
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ValueError(f"{output_dir}: is a file; the package is written into a folder, give a folder's path")
     meta = _read_meta(input_dir, meta_path)
+    Language.from_disk(input_dir)  # a damaged pipeline fails here, naming its file, not when the package is loaded
     lang = check_name(str(meta.get("lang", "")), "language")
     name = check_name(name if name is not None else _default_name(meta, lang))
     version = check_version(version if version is not None else str(meta.get("version", "0.0.0")))
@@ -93,11 +99,10 @@ def package(
 
 
 def _read_meta(input_dir: Path, meta_path: str | Path | None) -> dict[str, Any]:
-    meta: dict[str, Any] = srsly.read_json(input_dir / "meta.json") if (input_dir / "meta.json").exists() else {}
+    meta: dict[str, Any] = read_meta(input_dir)
     if meta_path is not None:
-        extra = srsly.read_json(meta_path)
-        if not isinstance(extra, dict):
-            raise ValueError(f"{meta_path} must hold a JSON object")
+        extra = read_json_file(Path(meta_path), what="the --meta-path file (a JSON object of meta.json keys)",
+                               fix="Give a JSON object such as {\"license\": \"MIT\"}", expect=dict)
         meta.update(extra)
     return meta
 

@@ -18,20 +18,21 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Union
 
 import numpy
-import srsly
 from thinc.api import Config, Model, Optimizer, chain, fix_random_seed, set_dropout_rate
 
 from ...gpu.device import select_device
-from ..config import ConfigError, ConfigProblem, is_int, load_config
+from ..config import ConfigError, ConfigProblem, is_int, load_config, naming_source, source_file
 from ..corpus.atomic import atomic_write
+from ..damaged import damaged_if_fails
 from ..doc import Doc
 from ..language import Language
 from ..models.pretrain_objectives import mask_docs, objective_loss, set_output_width
 from ..settings import PretrainingSchema
+from ..training import raw_text as _raw_text  # noqa: F401  (registers nbnlp.JsonlCorpus.v1, which [corpora.pretrain] names)
 from ..training.blocks import resolve_blocks, resolve_corpus
 from ..util import SteppedRun
 from ..vectors import load_init_vectors
-from ..weights import CONFIG_FILE, load_weights, shape_differences
+from ..weights import CONFIG_FILE, load_weights, read_weights_file, shape_differences
 
 ConfigSource = Union[str, Path, Config, Mapping[str, Any]]
 
@@ -92,7 +93,17 @@ class PretrainRun(SteppedRun[PretrainStep]):
         self.setup = setup
         self.output_dir = output_dir
         self.result: Optional[PretrainResult] = None
+        self._opened = False
         super().__init__()
+
+    def _open_output(self) -> None:
+        """Make the output folder and write the config used, with the first weights: a run that fails before (a
+        corpus cut short, say) leaves nothing behind."""
+        if not self._opened:
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+            with atomic_write(self.output_dir / CONFIG_FILE, "w", encoding="utf8") as f:
+                f.write(self.setup.config.to_str())
+            self._opened = True
 
     def _run(self) -> Iterator[PretrainStep]:
         s = self.setup
@@ -150,6 +161,7 @@ class PretrainRun(SteppedRun[PretrainStep]):
             self.result = PretrainResult(self.output_dir, records, steps, words, time.perf_counter() - start, saved, interrupted)
 
     def _save(self, name: str) -> Path:
+        self._open_output()
         path = self.output_dir / name
         with atomic_write(path, "wb") as f:
             f.write(self.setup.tok2vec.to_bytes())
@@ -171,7 +183,8 @@ def iter_pretrain(
     raise one ConfigError listing them all.
     """
     output = Path(output_dir)
-    setup = prepare_pretraining(config, output, overrides=overrides, epoch_resume=epoch_resume, use_gpu=use_gpu)
+    with naming_source(source_file(config)):  # config problems found later name the file
+        setup = prepare_pretraining(config, output, overrides=overrides, epoch_resume=epoch_resume, use_gpu=use_gpu)
     return PretrainRun(setup, output)
 
 
@@ -258,7 +271,8 @@ def prepare_pretraining(
         raise ConfigError([ConfigProblem(getattr(corpus, "config_key", settings["corpus"]), "the pretraining corpus has no text", given=getattr(corpus, "path", None))])
     model.initialize(X=sample)
     start_epoch = 0
-    output_dir.mkdir(parents=True, exist_ok=True)
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ValueError(f"{output_dir}: is a file, but pretrain writes its weights into a folder; give a folder's path")
     if epoch_resume is not None:
         weights = output_dir / f"model{epoch_resume}.bin"
         if not weights.exists():
@@ -267,13 +281,13 @@ def prepare_pretraining(
         load_weights(tok2vec, weights, loc="epoch_resume", config=cfg, component=settings["component"])
         head_weights = output_dir / f"objective{epoch_resume}.bin"
         if head_weights.exists():  # the objective's head too, so the loss continues where it was (a new objective starts fresh)
-            head_data = head_weights.read_bytes()
-            if not shape_differences(head, srsly.msgpack_loads(head_data)["nodes"]):
-                head.from_bytes(head_data)
+            fix = "Delete it to start the objective afresh, or resume from another epoch"
+            head_msg = read_weights_file(head_weights, what="the pretraining objective's weights file", fix=fix)
+            with damaged_if_fails(head_weights, "the pretraining objective's weights file is not thinc weights", fix):
+                if not shape_differences(head, head_msg["nodes"]):
+                    head.from_dict(head_msg)
         start_epoch = epoch_resume + 1
         _trim_log(output_dir / LOG_FILE, epoch_resume)
-    with atomic_write(output_dir / CONFIG_FILE, "w", encoding="utf8") as f:
-        f.write(cfg.to_str())
     rng = numpy.random.default_rng(seed if isinstance(seed, int) and not isinstance(seed, bool) else 0)
     return _Setup(nlp, tok2vec, head, model, settings["optimizer"], corpus, settings["batcher"], settings, cfg, start_epoch, rng)
 

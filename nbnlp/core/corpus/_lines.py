@@ -11,11 +11,12 @@ from typing import Iterator
 from .errors import CorpusError
 
 
-def iter_lines(path: str | Path, encoding: str = "utf-8") -> Iterator[tuple[int, str]]:
+def iter_lines(path: str | Path, encoding: str = "utf-8", *, kind: str | None = None) -> Iterator[tuple[int, str]]:
     """Yield `(line_number, line)` (1-based, newline stripped; a leading BOM is dropped).
 
     Decoding runs in text mode for speed; on a decoding error the file is rescanned in binary to
-    name the line, since the text layer only knows a byte offset within its buffer.
+    name the line, since the text layer only knows a byte offset within its buffer. `kind` says
+    what the file should be ("a CoNLL-U file"), for that error.
     """
     line_no = 0
     try:
@@ -25,29 +26,43 @@ def iter_lines(path: str | Path, encoding: str = "utf-8") -> Iterator[tuple[int,
                     line = line[1:]
                 yield line_no, line.rstrip("\r\n")
     except UnicodeDecodeError as err:
-        raise decoding_error(path, encoding, line_no + 1) from err
+        raise decoding_error(path, encoding, line_no + 1, kind=kind) from err
 
 
-def decoding_error(path: str | Path, encoding: str = "utf-8", fallback_line: int | None = None) -> CorpusError:
-    """The CorpusError for a file that does not decode: names the first bad line, column and byte."""
-    bad_line, column, byte = _locate_bad_bytes(path, encoding)
+def decoding_error(path: str | Path, encoding: str = "utf-8", fallback_line: int | None = None, *, kind: str | None = None) -> CorpusError:
+    """The CorpusError for a file that does not decode: names the first bad line, column and byte, and says
+    whether the file is binary data (the wrong file) or text in another encoding."""
+    bad_line, column, byte, offset = _locate_bad_bytes(path, encoding)
+    expected = f"{encoding.upper()} text" + (f": {kind}" if kind else "")
+    where = f"byte {byte!r} at column {column} (offset {offset} in the file)"
+    if looks_binary(path):
+        return CorpusError(path, bad_line or fallback_line, f"binary data, not text: {where}; is it the right file?", expected=expected)
     return CorpusError(
-        path,
-        bad_line or fallback_line,
-        f"cannot decode byte {byte!r} at column {column} as {encoding.upper()} (is the file in another encoding, e.g. latin-1?)",
-        expected=f"{encoding.upper()} text",
+        path, bad_line or fallback_line,
+        f"not {encoding.upper()} text: cannot decode {where} as {encoding.upper()} (is the file in another encoding, e.g. latin-1?)",
+        expected=expected,
     )
 
 
-def _locate_bad_bytes(path: str | Path, encoding: str) -> tuple[int | None, int, bytes]:
-    """(line, 1-based byte column, bytes) of the first undecodable line, scanning in binary."""
+def looks_binary(path: str | Path, head: bytes | None = None) -> bool:
+    """Whether a file is binary data rather than text: a NUL byte in its first 8 KiB (text in UTF-8 has none)."""
+    if head is None:
+        with open(path, "rb") as f:
+            head = f.read(8192)
+    return b"\x00" in head[:8192]
+
+
+def _locate_bad_bytes(path: str | Path, encoding: str) -> tuple[int | None, int, bytes, int]:
+    """(line, 1-based byte column, bytes, byte offset in the file) of the first undecodable line, scanning in binary."""
+    offset = 0
     with open(path, "rb") as f:
         for line_no, raw in enumerate(f, 1):
             try:
                 raw.decode(encoding)
             except UnicodeDecodeError as err:
-                return line_no, err.start + 1, raw[err.start : err.end]
-    return None, 0, b""
+                return line_no, err.start + 1, raw[err.start : err.end], offset + err.start
+            offset += len(raw)
+    return None, 0, b"", offset
 
 
 def head_lines(path: str | Path, n: int = 20) -> list[str]:

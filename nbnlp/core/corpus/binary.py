@@ -105,33 +105,50 @@ def _write_frame(out, batch: list[Doc]) -> int:
 
 
 def read_nbnlp(path: str | Path, vocab: Vocab) -> Iterator[Doc]:
-    """Stream the docs of a `.nbnlp` file, one frame in memory at a time."""
+    """Stream the docs of a `.nbnlp` file, one frame in memory at a time. A file cut short or damaged is a
+    CorpusError naming it and saying how far it could be read (docs and bytes)."""
     path = Path(path)
     with path.open("rb") as f:
         head = f.read(len(MAGIC))
         if head != MAGIC:
+            if head and MAGIC.startswith(head):
+                raise CorpusError(path, None, f"cut short inside its {len(MAGIC)}-byte header ({len(head)} bytes); convert the corpus again")
             raise CorpusError(path, None, "not an .nbnlp corpus file", expected=f"header {MAGIC!r}", got=head[:16])
-        frame_no = 0
+        frame_no = n_docs = 0
+        offset = len(MAGIC)
         while True:
             size_bytes = f.read(_LEN.size)
             if not size_bytes:
                 return
             frame_no += 1
             if len(size_bytes) < _LEN.size:
-                raise CorpusError(path, None, f"truncated file: frame {frame_no} header is incomplete")
+                raise _cut_short(path, n_docs, offset, f"frame {frame_no}'s length is incomplete")
             (size,) = _LEN.unpack(size_bytes)
             frame = f.read(size)
             if len(frame) < size:
-                raise CorpusError(path, None, f"truncated file: frame {frame_no} has {len(frame)} of {size} bytes")
+                raise _cut_short(path, n_docs, offset, f"frame {frame_no} has {len(frame)} of its {size} bytes")
             try:
                 docs = frame_to_docs(frame, vocab)
-            except (zlib.error, ValueError, KeyError, TypeError) as err:
-                raise CorpusError(path, None, f"frame {frame_no} is corrupt: {err}") from err
+            except Exception as err:  # zlib, msgpack and the column decoding raise several types for damaged data
+                raise CorpusError(
+                    path, None, f"frame {frame_no} (at byte {offset}) is damaged: {err}; the first {n_docs} docs read fine. "
+                    "Convert the corpus again",
+                ) from None
             yield from docs
+            n_docs += len(docs)
+            offset += _LEN.size + size
 
 
-def sniff_nbnlp(path: str | Path, head: bytes) -> bool:
-    return head.startswith(MAGIC)
+def _cut_short(path: Path, n_docs: int, offset: int, detail: str) -> CorpusError:
+    return CorpusError(
+        path, None, f"the file is cut short: {detail}; the first {n_docs} docs ({offset} bytes) read fine. "
+        "Convert the corpus again (nbnlp convert) or use another copy",
+    )
+
+
+def sniff_nbnlp(path: str | Path, head: bytes | list[str]) -> bool:
+    """True for the `.nbnlp` header (`head` is the file's first bytes; decoded lines never match)."""
+    return isinstance(head, (bytes, bytearray)) and bytes(head).startswith(MAGIC)
 
 
 def _plain(value):

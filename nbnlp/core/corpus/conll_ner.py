@@ -79,7 +79,7 @@ def read_conll_ner(path: str | Path, vocab: Vocab, *, scheme: str = "auto") -> I
     cols_line = 0
     rows: list[list[str]] = []
     first_line = 0
-    for line_no, line in iter_lines(path):
+    for line_no, line in iter_lines(path, kind="a CoNLL NER file (word ... TAG columns)"):
         cols = line.split()
         if not cols or cols[0] == DOCSTART:
             if rows:
@@ -151,7 +151,7 @@ def read_uner(path: str | Path, vocab: Vocab, *, scheme: str = "iob2", check_tex
     user_data: dict = {}
     first_line = text_line = 0
     n_sents = 0
-    for line_no, line in iter_lines(path):
+    for line_no, line in iter_lines(path, kind="a UniversalNER .iob2 file"):
         if not line.strip():
             if words:
                 yield _uner_doc(path, vocab, words, tags, user_data, first_line, text_line, scheme, check_text)
@@ -177,6 +177,8 @@ def read_uner(path: str | Path, vocab: Vocab, *, scheme: str = "iob2", check_tex
             raise CorpusError(path, line_no, "token indices are not consecutive", field="index", expected=str(len(words) + 1), got=cols[0])
         if not cols[1]:
             raise CorpusError(path, line_no, "empty form", field="form", expected="the token's text")
+        if not cols[2]:
+            raise CorpusError(path, line_no, "empty entity tag", field="tag", expected="O, B-TYPE, I-TYPE or '-' for unknown")
         if not words:
             first_line = line_no
         words.append(cols[1])

@@ -38,6 +38,7 @@ from ._lines import iter_lines
 from .errors import CorpusError, warn_corpus
 
 N_COLUMNS = 10
+KIND = "a CoNLL-U file"
 COLUMN_NAMES = "ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC"
 _ID_RE = re.compile(r"^(\d+)(?:([-.])(\d+))?$")
 _ESCAPES = {"s": " ", "t": "\t", "n": "\n", "r": "\r", "p": "|", "\\": "\\"}
@@ -57,7 +58,7 @@ def read_conllu(path: str | Path, vocab: Vocab, *, check_text: bool = True) -> I
     """Yield one Doc per sentence. `check_text`: warn where `# text` differs from the rebuilt text."""
     sent = _Sentence()
     n_sents = 0
-    for line_no, line in iter_lines(path):
+    for line_no, line in iter_lines(path, kind=KIND):
         if not line or line.isspace():
             if sent.forms:
                 yield sent.to_doc(path, vocab, check_text)
@@ -137,6 +138,9 @@ class _Sentence:
                 raise CorpusError(path, line_no, "word ids are not consecutive", field="ID", expected=str(expected), got=tid)
             if not form:
                 raise CorpusError(path, line_no, "empty FORM", field="FORM", expected="the word's text ('_' for an underscore)")
+            if not all(cols):
+                name = COLUMN_NAMES.split()[cols.index("")]
+                raise CorpusError(path, line_no, f"empty {name} column", field=name, expected="a value, or '_' where it is unset")
             self.forms.append(form)
             self.lemmas.append(lemma)
             self.upos.append(upos)

@@ -5,6 +5,7 @@ every input converted, so a bad file anywhere leaves no partial output behind.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -48,9 +49,13 @@ def convert(
     fmt_name = resolve_format_name(converter)
     sources = iter_corpus_files(input_path)
     output_dir = Path(output_dir)
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ValueError(f"{output_dir}: is a file, but convert writes into a folder (one output file per input); give a folder's path")
+    created = _missing_parents(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".nbnlp-convert-", dir=output_dir))
     results: list[ConvertedFile] = []
+    done = False
     try:
         for source in sources:
             fmt = detect_format(source).name if fmt_name == "auto" else fmt_name
@@ -64,10 +69,27 @@ def convert(
                 ConvertedFile(source, output_dir / out_name, fmt, n_docs, counter.n_sents, counter.n_words)
             )
         for result in results:
+            if result.output.is_dir():
+                raise ValueError(f"{result.output}: is a folder, so {result.source} cannot be converted to it; move the folder away")
+        for result in results:
             os.replace(staging / result.output.name, result.output)
+        done = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if not done:  # leave no folder behind that this call made
+            for folder in created:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
     return results
+
+
+def _missing_parents(folder: Path) -> list[Path]:
+    """`folder` and those of its parents that do not exist yet, innermost first (what `mkdir(parents=True)` makes)."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
 
 
 class _Counter:

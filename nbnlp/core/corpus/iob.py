@@ -42,7 +42,7 @@ def read_iob(path: str | Path, vocab: Vocab, *, scheme: str = "auto") -> Iterato
     repairs = 0
     first_repair = 0
     newdoc = False
-    for line_no, line in iter_lines(path):
+    for line_no, line in iter_lines(path, kind="an IOB file (word|TAG tokens)"):
         tokens = line.split()
         if not tokens:
             continue
@@ -59,10 +59,14 @@ def read_iob(path: str | Path, vocab: Vocab, *, scheme: str = "auto") -> Iterato
             if len(parts) != n_fields or not parts[0]:
                 layout = "word|TAG" if n_fields == 2 else "word|POS|TAG"
                 raise CorpusError(path, line_no, f"token {k} {tok!r} has {len(parts)} '|'-separated field(s)", expected=f"{layout}, as the file's first token")
+            if not parts[-1]:
+                raise CorpusError(path, line_no, f"token {k} {tok!r} has an empty entity tag", field="NER tag", expected="O, B-TYPE, I-TYPE... or '-' for unknown")
+            if n_fields == 3 and not parts[1]:
+                raise CorpusError(path, line_no, f"token {k} {tok!r} has an empty POS tag", field="POS tag", expected="word|POS|TAG with a part-of-speech tag")
             words.append(parts[0])
             ner.append(parts[-1])
             if n_fields == 3:
-                pos_tags.append(parts[1] or None)
+                pos_tags.append(parts[1])
         try:
             tags, n_fixed = normalize_tags(ner, scheme)
         except TagError as err:

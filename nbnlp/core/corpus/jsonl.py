@@ -34,6 +34,7 @@ from ._lines import decoding_error, iter_lines
 from .errors import CorpusError, warn_corpus
 
 KNOWN_KEYS = ("text", "tokens", "spans", "cats", "label", "accept")
+KIND = "a JSONL file (one JSON object per line)"
 _SKIP_ANSWERS = ("reject", "ignore")
 _CHUNK = 1 << 20
 
@@ -116,7 +117,7 @@ def iter_records(path: str | Path) -> Iterator[tuple[int, Any]]:
     if _starts_with_bracket(path):
         yield from _iter_json_list(path)
         return
-    for line_no, line in iter_lines(path):
+    for line_no, line in iter_lines(path, kind=KIND):
         if not line.strip():
             continue
         try:
@@ -162,7 +163,7 @@ def _iter_json_list(path: str | Path) -> Iterator[tuple[int, Any]]:
                 yield reader.line, obj
                 reader.advance(end)
     except UnicodeDecodeError as err:
-        raise decoding_error(path) from err
+        raise decoding_error(path, kind=KIND) from err
 
 
 class _Buffer:
@@ -373,11 +374,16 @@ class _RecordReader:
             if not isinstance(raw, dict):
                 raise self.error(line_no, "'cats' is not an object", field="cats", expected="{label: score}", got=raw)
             for label, score in raw.items():
+                if not label.strip():
+                    raise self.error(line_no, "'cats' has an empty label", field="cats", expected="{label: score} with non-empty labels", got=raw)
                 if not isinstance(score, (int, float)):
                     raise self.error(line_no, f"score of {label!r} is not a number", field="cats", expected="a number between 0 and 1", got=score)
                 cats[label] = float(score)
         label = record.get("label")
-        if isinstance(label, str) and "spans" not in record:
+        if "label" in record and "spans" not in record:
+            if not isinstance(label, str) or not label.strip():
+                raise self.error(line_no, "empty label" if label is None or isinstance(label, str) else "'label' is not a string",
+                                 field="label", expected="the record's class as a non-empty string", got=label)
             cats[label] = 1.0
         if "accept" in record and isinstance(record["accept"], list):
             for option in record.get("options") or ():

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Iterator
 
 from ..doc import Doc
 from ..vocab import Vocab
+from ._lines import looks_binary
 from .errors import CorpusError
 
 
@@ -70,8 +71,13 @@ def detect_format(path: Path) -> CorpusFormat:
         return FORMATS["nbnlp"]
     if not head_bytes.strip():
         raise CorpusError(path, 1, "the file is empty", expected="at least one sentence or record")
-    head_lines = head_bytes.decode("utf8", errors="replace").splitlines()[:200]
     suffix = path.suffix.lower()
+    if looks_binary(path, head_bytes):
+        if suffix in FORMATS["nbnlp"].extensions:
+            return FORMATS["nbnlp"]  # its reader checks the header and says how far a damaged file reads
+        raise CorpusError(path, None, f"binary data, not a text corpus (a NUL byte at offset {head_bytes.index(0)}; is it the right file?)",
+                          expected=f"{KINDS} in UTF-8")
+    head_lines = head_bytes.decode("utf8", errors="replace").splitlines()[:200]
     by_ext = [f for f in FORMATS.values() if suffix in f.extensions]
     for fmt in by_ext:
         if fmt.sniff(path, head_lines):
@@ -84,9 +90,11 @@ def detect_format(path: Path) -> CorpusFormat:
         return by_ext[0]
     raise CorpusError(
         path, None, "cannot tell the corpus format from the extension or the content",
-        expected="CoNLL-U, CoNLL NER columns, UniversalNER .iob2, word|TAG IOB lines, JSONL or .nbnlp; "
-        "name one with format=... (--converter)",
+        expected=f"{KINDS}; name one with format=... (--converter)",
     )
+
+
+KINDS = "CoNLL-U, CoNLL NER columns, UniversalNER .iob2, word|TAG IOB lines, JSONL or .nbnlp"
 
 
 def iter_corpus_files(path: str | Path) -> list[Path]:

@@ -16,8 +16,10 @@ import srsly
 from thinc.api import Model, Optimizer, set_dropout_rate
 from ..util import minibatch
 
+from ..damaged import damaged_if_fails, read_json_file
 from ..doc import Doc
 from ..example import Example
+from ..weights import load_model_file
 
 
 def label_indices(ids: np.ndarray, label_ids: np.ndarray) -> np.ndarray:
@@ -54,9 +56,11 @@ class Component:
         srsly.write_json(path / "cfg.json", self.get_cfg())
 
     def from_disk(self, path: Path) -> "Component":
+        """Read back `cfg.json`; a missing or damaged file is a DamagedFileError naming it."""
         cfg_path = path / "cfg.json"
-        if cfg_path.exists():
-            self.set_cfg(srsly.read_json(cfg_path))
+        cfg = read_json_file(cfg_path, what=f"the {self.name!r} component's settings file", expect=dict)
+        with damaged_if_fails(cfg_path, f"the {self.name!r} component's settings file does not fit it"):
+            self.set_cfg(cfg)
         return self
 
     def get_cfg(self) -> dict[str, Any]:
@@ -198,9 +202,10 @@ class TrainableComponent(Component, abc.ABC):
         (path / "model").write_bytes(self.model.to_bytes())
 
     def from_disk(self, path: Path) -> "TrainableComponent":
+        """Read back cfg.json and the weights; a missing, cut-short or foreign weights file is a DamagedFileError."""
         super().from_disk(path)
         self.prepare_model_for_load()
-        self.model.from_bytes((path / "model").read_bytes())
+        load_model_file(self.model, path / "model", what=f"the {self.name!r} component's weights file")
         return self
 
     def prepare_model_for_load(self) -> None:
