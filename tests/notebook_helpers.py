@@ -344,3 +344,70 @@ def chromium_page(profile: Path, viewport: tuple[int, int] = (1400, 1000)):
             yield page
         finally:
             context.close()
+
+
+# ---- one live kernel shared by the tests that drive a kernel directly (see the `kernel` fixture in conftest.py) -----
+
+
+class LiveKernel:
+    """A python3 kernel (this checkout on its PYTHONPATH) with a blocking client: run code, watch its displays, interrupt or restart it."""
+
+    def __init__(self, cwd: Path) -> None:
+        from jupyter_client.manager import start_new_kernel
+
+        self.cwd = cwd
+        self.manager, self.client = start_new_kernel(kernel_name="python3", env=kernel_env(), cwd=str(cwd))
+        self.clean = True  # False while a test is using it; a test that failed may leave it busy
+
+    def start(self, code: str, **expressions: str) -> str:
+        """Send `code` (and user expressions to evaluate after it) without waiting; returns the message id."""
+        return self.client.execute(code, user_expressions=expressions)
+
+    def reply(self, msg_id: str, timeout: float = 120.0) -> dict:
+        """The execute_reply content for `msg_id` (earlier replies are skipped)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = self.client.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg["content"]
+
+    def run(self, code: str, timeout: float = 120.0, **expressions: str) -> dict:
+        """Execute `code` and return the values of `expressions` (each a Python literal, read back with ast.literal_eval);
+        fails on an error reply."""
+        import ast
+
+        content = self.reply(self.start(code, **expressions), timeout)
+        assert content["status"] == "ok", content
+        values = {}
+        for name, value in content.get("user_expressions", {}).items():
+            assert value["status"] == "ok", value
+            values[name] = ast.literal_eval(value["data"]["text/plain"])
+        return values
+
+    def iopub(self, timeout: float) -> dict | None:
+        """The next iopub message, or None after `timeout` seconds without one."""
+        import queue
+
+        try:
+            return self.client.get_iopub_msg(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def drain(self) -> None:
+        while self.iopub(0.2) is not None:
+            pass
+
+    def restart(self) -> None:
+        """Kill the kernel process and start a fresh one on the same connection (as the notebook's restart does)."""
+        self.manager.restart_kernel(now=True)
+        self.client.wait_for_ready(timeout=120)
+        self.drain()
+        while True:  # replies the old kernel sent, if any
+            try:
+                self.client.get_shell_msg(timeout=0.1)
+            except Exception:
+                break
+
+    def shutdown(self) -> None:
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)

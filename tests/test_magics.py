@@ -434,4 +434,7 @@ def test_rerunning_a_training_cell_replaces_its_output(shell, trained, tmp_path)
 
     meta = json.loads((tmp_path / "model-last" / "meta.json").read_text())
     assert meta["training"]["steps"] == 15
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model-best", "model-last"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint", "model-best", "model-last"]
+    from nbnlp.core.training.checkpoint import read_checkpoint
+
+    assert read_checkpoint(tmp_path / "checkpoint").loop.step == 15  # the second run's, for a --resume

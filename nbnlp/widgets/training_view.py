@@ -44,6 +44,7 @@ class TrainingProgress:
     last: Optional[StepInfo] = None
     evaluations: list[StepInfo] = field(default_factory=list)
     message: str = ""
+    resumed_from: Optional[int] = None  # the checkpoint's step when the run continues an earlier one
 
     @classmethod
     def for_run(cls, run: Any) -> "TrainingProgress":
@@ -53,6 +54,7 @@ class TrainingProgress:
             TrainingTable.for_pipeline(run.nlp, settings.score_weights),
             max_steps=settings.values.max_steps, max_epochs=settings.values.max_epochs, eval_frequency=settings.values.eval_frequency,
             last=run.last, evaluations=list(run.history),  # a resumed run shows its earlier evaluations too
+            resumed_from=run.resumed_from,
         )
 
     def update(self, info: StepInfo) -> None:
@@ -94,6 +96,8 @@ class TrainingProgress:
 
     def progress_text(self) -> str:
         parts = [f"step {self.step:,}" + (f"/{self.max_steps:,}" if self.max_steps else "")]
+        if self.resumed_from is not None:
+            parts.append(f"resumed from step {self.resumed_from:,}")
         if self.last is not None:
             parts.append(f"epoch {self.last.epoch + 1}" + (f"/{self.max_epochs}" if self.max_epochs else ""))
             parts.append(f"{self.words_per_second:,.0f} words/s")
@@ -274,8 +278,11 @@ class ConsoleTrainingView:
     def start(self) -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(total=self.progress.max_steps or None, unit="step", file=self.file, mininterval=self.min_interval, leave=False)
+        self._bar = tqdm(total=self.progress.max_steps or None, initial=self.progress.step, unit="step", file=self.file,
+                         mininterval=self.min_interval, leave=False)
         self._bar.write(self.progress.table.format_header(), file=self.file)
+        for info in self.progress.evaluations:  # a resumed run's earlier evaluations
+            self._bar.write(self.progress.table.format_row(info), file=self.file)
 
     def update(self, info: StepInfo) -> None:
         if self._bar is None:
