@@ -36,7 +36,13 @@ def import_code(path: "str | None") -> None:
         raise ValueError(f"--code: cannot import {file} as Python code")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except (SyntaxError, UnicodeDecodeError) as err:  # cut short, binary, or not Python: say where, without a traceback
+        sys.modules.pop(name, None)
+        line = f":{err.lineno}" if isinstance(err, SyntaxError) and err.lineno else ""
+        reason = err.msg if isinstance(err, SyntaxError) else f"not UTF-8 text ({err.reason} at byte {err.start})"
+        raise ValueError(f"--code {file}{line}: not valid Python: {reason}") from None
 
 
 class SteppedRun(Iterator[T]):

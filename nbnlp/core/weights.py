@@ -35,20 +35,23 @@ def load_pretrained_tok2vec(nlp: "Language", path: Union[str, Path]) -> None:
     load_weights(model, path, loc=loc, config=config, component=component)
 
 
-def load_weights(model: Model, path: Union[str, Path], *, loc: str, config: Optional[Mapping[str, Any]] = None, component: str = "tok2vec") -> None:
-    """Load thinc weights into an initialised model; weights of another shape are a ConfigError at `loc` saying what differs."""
+def load_weights(model: Model, path: Union[str, Path], *, loc: str, config: Optional[Mapping[str, Any]] = None, component: str = "tok2vec",
+                 fix: str = "") -> None:
+    """Load thinc weights into an initialised model; weights of another shape are a ConfigError at `loc` saying what differs,
+    a damaged file a DamagedFileError naming it (with `fix`, what to do; by default, for `[initialize] init_tok2vec`)."""
+    fix = fix or PRETRAINED_FIX
     path = Path(path)
     if not path.exists():
         raise ConfigError([ConfigProblem(loc, "no such file", expected="weights saved by nbnlp pretrain (OUTPUT_DIR/modelN.bin)", given=str(path))])
     what = f"the pretrained {component} weights file"
-    msg = read_weights_file(path, what=what, fix=PRETRAINED_FIX)
-    with damaged_if_fails(path, f"{what} is not thinc weights", PRETRAINED_FIX):
+    msg = read_weights_file(path, what=what, fix=fix)
+    with damaged_if_fails(path, f"{what} is not thinc weights", fix):
         differences = shape_differences(model, msg["nodes"])
     if differences:
         settings = config_differences(path.parent / CONFIG_FILE, config, component)
         detail = "; ".join(settings) if settings else "; ".join(differences)
         raise ConfigError([ConfigProblem(loc, f"the pretrained weights do not fit components.{component}.model: {detail}", given=str(path))])
-    with damaged_if_fails(path, f"{what} does not fit components.{component}.model", PRETRAINED_FIX):
+    with damaged_if_fails(path, f"{what} does not fit components.{component}.model", fix):
         model.from_dict(msg)
 
 

@@ -127,7 +127,7 @@ def validate() -> list[dict[str, Any]]:
         saved = p["meta"].get("nbnlp_version")
         results.append({
             "name": p["name"], "version": p["version"], "nbnlp_version": saved,
-            "compatible": "error" not in p and is_compatible(saved, __version__),
+            "compatible": "error" not in p and is_compatible(saved, __version__), "error": p.get("error"),
         })
     return results
 
@@ -137,6 +137,8 @@ def format_validation(results: list[dict[str, Any]]) -> str:
     if not results:
         return f"No nbnlp pipeline packages installed (nbnlp {__version__})."
     return "\n".join(
-        f"{r['name']:<30} {r['version'] or '-':<12} saved with nbnlp {r['nbnlp_version'] or '?':<10} {'OK' if r['compatible'] else 'INCOMPATIBLE'}"
+        f"{r['name']:<30} {r['version'] or '-':<12} "
+        + (f"BROKEN: {r['error']}" if r.get("error") else
+           f"saved with nbnlp {r['nbnlp_version'] or '?':<10} {'OK' if r['compatible'] else 'INCOMPATIBLE'}")
         for r in results
     )

@@ -278,7 +278,8 @@ def prepare_pretraining(
         if not weights.exists():
             found = ", ".join(sorted(p.name for p in output_dir.glob("model*.bin"))) or "none"
             raise FileNotFoundError(f"--epoch-resume {epoch_resume}: no {weights} to resume from (weights there: {found})")
-        load_weights(tok2vec, weights, loc="epoch_resume", config=cfg, component=settings["component"])
+        load_weights(tok2vec, weights, loc="epoch_resume", config=cfg, component=settings["component"],
+                     fix="Resume from an earlier epoch whose modelN.bin is intact, or pretrain again without --epoch-resume")
         head_weights = output_dir / f"objective{epoch_resume}.bin"
         if head_weights.exists():  # the objective's head too, so the loss continues where it was (a new objective starts fresh)
             fix = "Delete it to start the objective afresh, or resume from another epoch"
