@@ -163,6 +163,9 @@ class TrainingSchema(SettingsSchema):
     eval_frequency: int = setting(200, "an integer of 1 or more", effect=RUN, ge=1, fill=200)
     checkpoint_frequency: Optional[int] = setting(None, "null (at every evaluation) or an integer of 1 or more (steps)", effect=RUN, ge=1)
     frozen_components: list[str] = setting([], "a list of component names", fill=[])
+    # Each epoch's examples are shuffled through a buffer of this many documents (training/shuffle.py): a corpus
+    # of at most this many is shuffled whole, as a list; a larger one is streamed with memory bounded by the buffer.
+    shuffle_buffer: int = setting(100000, "an integer of 1 or more (documents)", ge=1, fill=100000)
     annotating_components: list[str] = setting([], "[] (annotating components are not supported yet)", max_length=0)
     train_corpus: str = setting("corpora.train", "a dotted section name like 'corpora.train'", min_length=1)
     dev_corpus: str = setting("corpora.dev", "a dotted section name like 'corpora.dev'", min_length=1)
@@ -194,10 +197,17 @@ class PretrainingSchema(SettingsSchema):
 SCHEMAS: dict[str, Type[SettingsSchema]] = {schema.section: schema for schema in (TrainingSchema, PretrainingSchema)}
 
 
+# Arguments of a `[corpora.*]` reader that only steer memory and speed, never which examples it yields.
+READER_RUN_ARGUMENTS = frozenset({"cache_words"})
+
+
 def setting_effect(dotted: str) -> Optional[str]:
     """MODEL or RUN for a `section.key` (or a setting inside a block, e.g. `training.logger.path`); None when the
-    setting belongs to no schema here (components, corpora... all change the model or its data)."""
+    setting belongs to no schema here (components, corpora... all change the model or its data), but RUN for a
+    reader's `READER_RUN_ARGUMENTS` (`corpora.train.cache_words`)."""
     section, _, rest = dotted.partition(".")
+    if section == "corpora" and rest.count(".") == 1 and rest.rpartition(".")[2] in READER_RUN_ARGUMENTS:
+        return RUN
     schema = SCHEMAS.get(section)
     key = rest.split(".", 1)[0]
     if schema is None or key not in schema.model_fields:
@@ -211,6 +221,6 @@ def steers_run(dotted: str) -> bool:
 
 
 __all__ = [
-    "DEFAULT_OPTIMIZER", "MODEL", "PretrainingSchema", "RUN", "SCHEMAS", "SettingsSchema", "TrainingSchema", "setting_effect",
+    "DEFAULT_OPTIMIZER", "MODEL", "PretrainingSchema", "READER_RUN_ARGUMENTS", "RUN", "SCHEMAS", "SettingsSchema", "TrainingSchema", "setting_effect",
     "steers_run",
 ]

@@ -236,6 +236,9 @@ gold_preproc = false
 max_length = 0
 # Use at most this many docs (0 = all).
 limit = 0
+# The corpus is read as a stream each epoch; one of at most this many words is kept in memory after its
+# first read instead (about 300 bytes a word). 0: always read it again.
+cache_words = 2000000
 
 [corpora.dev]
 @readers = "nbnlp.Corpus.v1"
@@ -278,6 +281,9 @@ max_steps = {max_steps}
 eval_frequency = {eval_frequency}
 # Components kept as they are (not updated).
 frozen_components = []
+# Each epoch is shuffled through a buffer of this many documents: a corpus of at most this many is shuffled
+# whole; a larger one is read as a stream and only the buffer is held in memory (lower it if memory is short).
+shuffle_buffer = 100000
 dev_corpus = "corpora.dev"
 train_corpus = "corpora.train"
 
