@@ -14,10 +14,11 @@ from IPython.core.error import UsageError
 from .core.config import ConfigError
 from .core.corpus.errors import CorpusError
 from .core.damaged import DamagedFileError
+from .core.distributed.ray_session import DistributedError
 from .gpu.device import DeviceError
 
 # OSError: a file that cannot be read or written (missing, a folder where a file is expected, no permission...).
-USER_ERRORS = (ConfigError, CorpusError, DamagedFileError, DeviceError, OSError, ValueError)
+USER_ERRORS = (ConfigError, CorpusError, DamagedFileError, DeviceError, DistributedError, OSError, ValueError)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,6 +1,7 @@
 """Test settings: one BLAS thread, so timings and test durations do not collapse when the 2 cores are shared;
 the live kernel the kernel tests share."""
 import os
+from pathlib import Path
 
 import pytest
 
@@ -39,13 +40,19 @@ def kernel(_live_kernel):
 @pytest.fixture(scope="session")
 def ray_address(tmp_path_factory):
     """One local Ray cluster (2 CPUs, no dashboard) for the whole test session, reached by address: the tests that
-    train with workers or sweep, in this process, in CLI subprocesses and in the shared kernel, all use it."""
+    train with workers or sweep, in this process, in CLI subprocesses and in the shared kernel, all use it.
+
+    Started with `ray start --block` in a process group of its own and stopped by ending that group, so it never
+    touches another Ray on the machine (`ray stop` would stop them all). Token authentication is off for this
+    throwaway local cluster (clients in subprocesses and kernels would otherwise need the token)."""
     import shutil
+    import signal
     import socket
     import subprocess
+    import time
 
     try:
-        import ray  # noqa: F401
+        import ray  # noqa: F401 - only checks that Ray is installed
     except ImportError:
         pytest.fail("Ray is needed for these tests: pip install -e '.[dev]' (it includes ray[tune])")
     ray_cli = shutil.which("ray")
@@ -53,16 +60,32 @@ def ray_address(tmp_path_factory):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    os.environ["RAY_AUTH_MODE"] = "disabled"
     temp = tmp_path_factory.mktemp("ray")
-    started = subprocess.run(
-        [ray_cli, "start", "--head", "--num-cpus", "2", "--include-dashboard=false", f"--port={port}",
-         "--disable-usage-stats", f"--temp-dir={temp}"],
-        capture_output=True, text=True, timeout=180,
+    log = (temp / "ray-start.log").open("w")
+    head = subprocess.Popen(
+        [ray_cli, "start", "--head", "--block", "--num-cpus", "2", "--include-dashboard=false", f"--port={port}",
+         "--node-ip-address=127.0.0.1", "--disable-usage-stats", f"--temp-dir={temp}"],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    assert started.returncode == 0, started.stdout + started.stderr
+    deadline = time.time() + 180
+    while "Ray runtime started" not in (temp / "ray-start.log").read_text():
+        assert head.poll() is None and time.time() < deadline, (temp / "ray-start.log").read_text()
+        time.sleep(0.5)
     address = f"127.0.0.1:{port}"
     yield address
     from nbnlp.core.distributed import shutdown
 
     shutdown()
-    subprocess.run([ray_cli, "stop", "--force"], capture_output=True, timeout=120)
+    os.killpg(head.pid, signal.SIGTERM)  # --block stops the processes it started when it is terminated
+    try:
+        head.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(head.pid, signal.SIGKILL)
+    for proc in Path("/proc").iterdir():  # anything of this cluster that left the group (its paths name `temp`)
+        try:
+            if proc.name.isdigit() and str(temp).encode() in (proc / "cmdline").read_bytes():
+                os.kill(int(proc.name), signal.SIGKILL)
+        except OSError:
+            pass
+    log.close()

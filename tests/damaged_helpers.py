@@ -68,7 +68,10 @@ class Inputs:
                 target.unlink()
             else:
                 data = target.read_bytes()
-                target.write_bytes({"empty": b"", "truncated": data[: len(data) // 2], "binary": GARBAGE}[kind])
+                cut = len(data) // 2
+                if damage == "config.cfg":  # cut inside the components (a cut in [training] alone leaves a usable pipeline)
+                    cut = data.index(b"[components.") + 20
+                target.write_bytes({"empty": b"", "truncated": data[:cut], "binary": GARBAGE}[kind])
         return Bad(folder, folder / damage)
 
     def model(self, kind: str, damage: str = "tagger/model") -> Bad:

@@ -117,11 +117,7 @@ MAGIC_CELLS: dict[str, Callable[[Inputs, str, Path], Cell]] = {
     "inspect-model": lambda i, k, out: Cell("inspect", [i.model(k).arg, DEV], i.model(k)),
     "inspect-data": lambda i, k, out: Cell("inspect", [i.pipeline, i.corpus(k).arg], i.corpus(k)),
 }
-MAGIC_MATRIX = [
-    pytest.param(name, kind, id=f"{name}-{kind}", marks=pytest.mark.xfail(strict=True, reason="prepare_training names no config file"))
-    if (name, kind) == ("train-config", "truncated") else pytest.param(name, kind, id=f"{name}-{kind}")
-    for name in MAGIC_CELLS for kind in KINDS
-]
+MAGIC_MATRIX = [pytest.param(name, kind, id=f"{name}-{kind}") for name in MAGIC_CELLS for kind in KINDS]
 
 
 @pytest.mark.parametrize("name, kind", MAGIC_MATRIX)

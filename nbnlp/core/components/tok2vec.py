@@ -127,6 +127,11 @@ class Tok2Vec(TrainableComponent):
 
     def finish_update(self, sgd: Optimizer) -> None:
         """Backpropagate the summed listener gradients (once per batch), then step the optimizer."""
+        if self.backprop_pending():
+            self.model.finish_update(sgd)
+
+    def backprop_pending(self) -> bool:
+        """Backpropagate the listeners' gradients into the weights' gradients, without stepping; False if none came."""
         pending, self._pending = self._pending, []
         for layer in self.listeners:
             layer.attrs["inbox"].clear()
@@ -135,8 +140,7 @@ class Tok2Vec(TrainableComponent):
             if item["grads"] is not None:
                 item["backprop"](item["grads"])
                 stepped = True
-        if stepped:
-            self.model.finish_update(sgd)
+        return stepped
 
 
 @factory("tok2vec", default_config={"model": DEFAULT_TOK2VEC_MODEL})

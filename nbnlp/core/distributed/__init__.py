@@ -2,6 +2,6 @@
 
 Ray is imported only when one of these is used, so the core stays importable without it.
 """
-from .ray_session import RayUnavailable, ensure_ray, shutdown
+from .ray_session import DistributedError, RayUnavailable, WorkerLost, ensure_ray, shutdown
 
-__all__ = ["RayUnavailable", "ensure_ray", "shutdown"]
+__all__ = ["DistributedError", "RayUnavailable", "WorkerLost", "ensure_ray", "shutdown"]

@@ -14,8 +14,16 @@ import os
 from typing import Any, Optional
 
 
-class RayUnavailable(RuntimeError):
+class DistributedError(RuntimeError):
+    """A problem running on Ray that the user can act on (printed as one line by the CLI and the magics)."""
+
+
+class RayUnavailable(DistributedError):
     """Ray is not installed, or the cluster cannot be reached."""
+
+
+class WorkerLost(DistributedError):
+    """A training worker's process died; training stopped (its models and checkpoint are kept)."""
 
 
 _started_here = False
@@ -43,7 +51,7 @@ def ensure_ray(address: Optional[str] = None, *, num_cpus: Optional[int] = None,
     if address is None:
         options.update(include_dashboard=False, num_cpus=num_cpus, num_gpus=num_gpus)
     try:
-        ray.init(address=address, **options)
+        ray.init(address=address or "local", **options)  # "local": a new Ray, even if another runs on this machine
     except (ConnectionError, RuntimeError, ValueError) as err:
         where = address or "a local Ray"
         raise RayUnavailable(f"could not start or reach {where}: {err}") from None

@@ -196,6 +196,11 @@ class TrainableComponent(Component, abc.ABC):
         """Apply the accumulated gradients."""
         self.model.finish_update(sgd)
 
+    def backprop_pending(self) -> bool:
+        """Complete the gradients of this batch without applying them (data-parallel workers send them instead);
+        whether there are gradients to apply. `update` backpropagates at once here; a tok2vec waits for its listeners."""
+        return True
+
     # ----- serialisation ------------------------------------------------------------------
     def to_disk(self, path: Path) -> None:
         super().to_disk(path)

@@ -15,6 +15,7 @@ from thinc.api import Optimizer
 from ..example import Example
 from ..pipeline.factory import get_factory_meta
 from ..settings import TrainingSchema
+from .gradients import apply_gradients, sum_gradients, take_gradients
 from .run_state import LoopState, set_global_random_states
 from .signals import StopSignals
 
@@ -176,8 +177,10 @@ class TrainingLoop:
         state: Optional[LoopState] = None,
         random_states: Optional[dict[str, Any]] = None,
         signals: Optional[StopSignals] = None,
+        updater: Optional[Callable[[Sequence[Example], dict[str, float]], None]] = None,
     ) -> None:
         self.nlp, self.settings, self.optimizer = nlp, settings, optimizer
+        self.updater = updater  # data-parallel workers' update instead of this process's
         self.train_corpus, self.dev_corpus = train_corpus, dev_corpus
         self.resumed = state is not None
         self.state = state if state is not None else LoopState()
@@ -199,7 +202,7 @@ class TrainingLoop:
         if not dev_examples:
             raise ValueError("The dev corpus is empty: nothing to evaluate on")
         frozen = set(values.frozen_components)
-        updated = [c for n, c in nlp.pipeline if c.is_trainable and n not in frozen]
+        updated = [n for n, c in nlp.pipeline if c.is_trainable and n not in frozen]
         self._start = time.perf_counter()
         skip = state.batches_done if self.resumed else 0
         if self.resumed:
@@ -225,7 +228,10 @@ class TrainingLoop:
                 with self.signals.protected():
                     if self.settings.before_update is not None:
                         self.settings.before_update(nlp, {"step": state.step, "epoch": state.epoch})
-                    _update(nlp, batch, self.settings, self.optimizer, state.losses, updated)
+                    if self.updater is not None:
+                        self.updater(batch, state.losses)
+                    else:
+                        _update(nlp, batch, self.settings, self.optimizer, state.losses, updated)
                     state.step += 1
                     state.batches_done = n_batches
                     state.words += sum(len(eg.predicted) for eg in batch)
@@ -305,31 +311,47 @@ def _update(
     settings: TrainingSettings,
     optimizer: Optimizer,
     losses: dict[str, float],
-    updated: Sequence[Any],
+    updated: Sequence[str],
 ) -> None:
-    """One optimizer step over `batch`, computed in `accumulate_gradient` sub-batches."""
+    """One optimizer step over `batch`; with `accumulate_gradient` N, computed in N sub-batches of nearly equal
+    word counts whose gradients are summed (the same split and sum data-parallel workers do)."""
     frozen = list(settings.values.frozen_components)
     dropout = settings.values.dropout
     n_parts = min(settings.values.accumulate_gradient, len(batch))
     if n_parts <= 1:
         nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses, exclude=frozen)
     else:
-        for part in _split(batch, n_parts):
+        parts = []
+        for part in split_by_words(batch, n_parts):
             nlp.update(part, drop=dropout, sgd=False, losses=losses, exclude=frozen)  # type: ignore[arg-type]
-        for component in updated:
-            component.finish_update(optimizer)
+            parts.append(take_gradients(nlp, updated))
+        apply_gradients(nlp, optimizer, sum_gradients(parts))
     optimizer.step_schedules()
 
 
-def _split(items: Sequence[Example], n_parts: int) -> list[Sequence[Example]]:
-    """`items` in `n_parts` consecutive, nearly equal slices."""
-    size, extra = divmod(len(items), n_parts)
-    parts, start = [], 0
+def split_by_words(batch: Sequence["Example"], n_parts: int) -> list[Sequence["Example"]]:
+    """`batch` in `n_parts` consecutive slices with nearly equal word counts (none empty while examples last)."""
+    n_parts = max(1, min(n_parts, len(batch)))
+    lengths = [len(eg.predicted) for eg in batch]
+    total = sum(lengths)
+    parts: list[Sequence["Example"]] = []
+    start = 0
+    seen = 0
     for i in range(n_parts):
-        end = start + size + (1 if i < extra else 0)
-        parts.append(items[start:end])
+        if i == n_parts - 1:
+            parts.append(batch[start:])
+            break
+        target = total * (i + 1) / n_parts
+        end = start + 1  # at least one example per part
+        seen += lengths[start]
+        remaining_parts = n_parts - i - 1
+        while end < len(batch) - remaining_parts and seen + lengths[end] / 2 <= target:
+            seen += lengths[end]
+            end += 1
+        parts.append(batch[start:end])
         start = end
     return parts
+
 
 
 def _flag_last(batches: Iterable[list[Example]]) -> Iterator[tuple[list[Example], bool]]:

@@ -7,27 +7,19 @@ and `run.result` holds the best pipeline; `train` is the same run driven by a lo
 """
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Mapping, Optional, Union
+from typing import IO, Any, Iterator, Mapping, Optional, Union
 
-from thinc.api import Config, Optimizer, fix_random_seed
-
-from ...gpu.device import select_device
-from ..config import ConfigError, ConfigProblem, is_int, load_config
+from ..distributed.ray_session import WorkerLost
 from ..language import Language
 from ..scores.display import format_score
 from ..util import SteppedRun
-from .blocks import resolve_blocks, resolve_corpus
-from .loggers import Logger
-from .checkpoint import Checkpoint, CheckpointError, checkpoint_path, read_checkpoint, write_checkpoint
-from .fingerprint import config_fingerprint, fingerprint_problems
-from .loop import StepInfo, TrainingLoop, TrainingSettings, averaged_params, resolve_score_weights
-from .run_state import LoopState, global_random_states, optimizer_state, restore_optimizer
+from .checkpoint import CheckpointError, checkpoint_path, write_checkpoint
+from .loop import StepInfo, TrainingLoop, averaged_params
+from .run_state import global_random_states, optimizer_state
+from .setup import ConfigSource, TrainingSetup, data_parallel_updater, prepare_training
 from .signals import StopSignals
-from .validate import check_initialize, check_score_weights, check_training
-
-ConfigSource = Union[str, Path, Config, Mapping[str, Any]]
 
 
 @dataclass
@@ -56,23 +48,6 @@ class TrainResult:
         return f"<TrainResult {best}, {self.steps} steps, {len(self.history)} evaluations, {ended}{where}>"
 
 
-@dataclass
-class _Setup:
-    """Everything resolved from the config, ready to train."""
-
-    nlp: Language
-    settings: TrainingSettings
-    optimizer: Optimizer
-    train_corpus: Callable[[Language], Any]
-    dev_corpus: Callable[[Language], Any]
-    logger: Logger
-    before_to_disk: Optional[Callable[[Language], Language]]
-    seed: int
-    device: str
-    fingerprint: dict[str, Any] = field(default_factory=dict)
-    checkpoint: Optional[Checkpoint] = None  # set when resuming
-
-
 class TrainingRun(SteppedRun[StepInfo]):
     """An iterator of StepInfos that saves as it goes; `result` is set once it has ended.
 
@@ -83,7 +58,7 @@ class TrainingRun(SteppedRun[StepInfo]):
     `result.interrupted` set. Resumed from a checkpoint, `history` starts with the earlier evaluations.
     """
 
-    def __init__(self, setup: _Setup, output_path: Optional[Path]) -> None:
+    def __init__(self, setup: TrainingSetup, output_path: Optional[Path]) -> None:
         self.setup = setup
         self.nlp = setup.nlp
         self.settings = setup.settings
@@ -100,11 +75,13 @@ class TrainingRun(SteppedRun[StepInfo]):
         self._best_info: Optional[StepInfo] = None
         if saved is not None and saved.loop.best_step is not None:
             self._best_info = next((h for h in self.history if h.step == saved.loop.best_step), None)
+        self.updater = data_parallel_updater(setup) if setup.workers > 1 else None
         self.loop = TrainingLoop(
             self.nlp, self.settings, self.optimizer, setup.train_corpus, setup.dev_corpus,
             state=saved.loop if saved is not None else None,
             random_states=saved.random_states if saved is not None else None,
             signals=self.signals,
+            updater=self.updater.update if self.updater is not None else None,
         )
         self.last: Optional[StepInfo] = None
         if saved is not None and saved.loop.step:
@@ -144,8 +121,8 @@ class TrainingRun(SteppedRun[StepInfo]):
                         self._write_checkpoint()
                 yield info
             outcome = "completed"
-        except (KeyboardInterrupt, GeneratorExit):
-            outcome = "interrupted"
+        except (KeyboardInterrupt, GeneratorExit, WorkerLost):
+            outcome = "interrupted"  # a lost worker stops the run like an interrupt: what was trained is saved
             raise
         finally:
             self.signals.stopping = True
@@ -154,6 +131,8 @@ class TrainingRun(SteppedRun[StepInfo]):
                     self._finish(interrupted=outcome == "interrupted")
             finally:
                 self.signals.uninstall()
+                if self.updater is not None:
+                    self.updater.close()
 
     def _keep_best(self, info: StepInfo) -> None:
         """Remember the best weights in memory and save them as model-best."""
@@ -176,13 +155,22 @@ class TrainingRun(SteppedRun[StepInfo]):
         write_checkpoint(
             self.checkpoint, self.nlp,
             loop=self.loop.state,
-            random_states=global_random_states(),
+            random_states=self._random_states(),
             optimizer=optimizer_state(self.optimizer, self.nlp, self.loop.state.step),
             best_weights=self._best_weights,
             history=self.history,
             fingerprint=self.setup.fingerprint,
             seed=self.setup.seed,
         )
+
+    def _random_states(self) -> dict[str, Any]:
+        states = global_random_states()
+        if self.updater is not None and self.updater.workers:
+            try:
+                states["workers"] = self.updater.random_states()
+            except WorkerLost:
+                pass  # resuming then draws new dropout masks in the workers; weights so far are saved
+        return states
 
     def _finish(self, interrupted: bool) -> None:
         state = self.loop.state
@@ -250,14 +238,20 @@ def iter_training(
     overrides: Optional[Mapping[str, Any]] = None,
     use_gpu: Optional[int] = None,
     resume: bool = False,
+    workers: int = 1,
+    address: Optional[str] = None,
 ) -> TrainingRun:
     """Check the config, build and initialise the pipeline, and return the run (an iterator of StepInfos).
 
     `use_gpu` picks the device (-1 = CPU; None = `[system] gpu_id`, CPU when unset). Raises one
     ConfigError listing every problem found in the config. `resume` continues the run saved in
     `output_path/checkpoint` exactly where it stopped (the config may change only settings that
-    steer the run, such as max_steps, eval_frequency, patience and the logger).
+    steer the run, such as max_steps, eval_frequency, patience and the logger). `workers` > 1 trains
+    data-parallel on that many Ray actors (a local Ray, or the cluster at `address`: "auto" or
+    "ray://host:port"); the steps, checkpoints and results are those of one process.
     """
+    if workers < 1:
+        raise ValueError(f"--workers must be 1 or more, got {workers}")
     output = Path(output_path) if output_path is not None else None
     resume_from: Optional[Path] = None
     if resume:
@@ -265,6 +259,7 @@ def iter_training(
             raise CheckpointError("resuming needs the output folder of the run to continue (--output)")
         resume_from = checkpoint_path(output)
     setup = prepare_training(config, overrides=overrides, use_gpu=use_gpu, resume_from=resume_from)
+    setup.workers, setup.address = workers, address
     return TrainingRun(setup, output)
 
 
@@ -275,11 +270,13 @@ def train(
     overrides: Optional[Mapping[str, Any]] = None,
     use_gpu: Optional[int] = None,
     resume: bool = False,
+    workers: int = 1,
+    address: Optional[str] = None,
     stdout: IO = sys.stdout,
     stderr: IO = sys.stderr,
 ) -> TrainResult:
     """Train with the `[training.logger]` reporting progress; Ctrl-C or SIGTERM stops cleanly and returns the result."""
-    run = iter_training(config, output_path, overrides=overrides, use_gpu=use_gpu, resume=resume)
+    run = iter_training(config, output_path, overrides=overrides, use_gpu=use_gpu, resume=resume, workers=workers, address=address)
     if run.resumed_from is not None:
         state = run.loop.state
         best = f", best score {format_score('score', state.best_score)} at step {state.best_step}" if state.best_step else ""
@@ -291,7 +288,7 @@ def train(
     except KeyboardInterrupt:
         run.close()  # no-op if the interrupt came from inside the loop, which saved already
         by = run.result.stopped_by if run.result is not None else None
-        stderr.write(f"Training {'stopped by SIGTERM' if by == 'SIGTERM' else 'interrupted'}: stopped cleanly" + (f"; continue with --resume" if run.checkpoint is not None else "") + ".\n")
+        stderr.write(f"Training {'stopped by SIGTERM' if by == 'SIGTERM' else 'interrupted'}: stopped cleanly" + ("; continue with --resume" if run.checkpoint is not None else "") + ".\n")
     finally:
         finalize()
     result = run.result
@@ -301,80 +298,3 @@ def train(
     return result
 
 
-# ----- setup ------------------------------------------------------------------------------------
-def prepare_training(
-    config: ConfigSource, *, overrides: Optional[Mapping[str, Any]] = None, use_gpu: Optional[int] = None,
-    resume_from: Optional[Path] = None,
-) -> _Setup:
-    """Load and check the config, pick the device, build and initialise the pipeline (from the checkpoint when resuming)."""
-    saved = read_checkpoint(resume_from) if resume_from is not None else None  # a missing checkpoint fails first
-    raw = load_config(config, overrides, interpolate=False)
-    cfg = load_config(raw)
-    fingerprint = config_fingerprint(cfg)
-    system = cfg.get("system", {}) or {}
-    problems: list[ConfigProblem] = []
-    values = check_training(cfg, problems)
-    seed = values.seed if values.seed is not None else system.get("seed", 0)
-    seed = seed if is_int(seed) else 0  # a bad [system] seed trains with 0
-    fix_random_seed(seed)
-    gpu_id = use_gpu if use_gpu is not None else system.get("gpu_id", -1)
-    device = select_device(-1 if gpu_id is None else int(gpu_id), system.get("gpu_allocator") or values.gpu_allocator)
-
-    nlp: Optional[Language] = None
-    try:
-        nlp = Language.from_config(cfg)
-    except ConfigError as err:
-        problems.extend(err.problems)
-    blocks = resolve_blocks(values, problems)
-    train_corpus = resolve_corpus(cfg, raw, values.train_corpus, problems)
-    dev_corpus = resolve_corpus(cfg, raw, values.dev_corpus, problems)
-    check_initialize(cfg, problems)
-    if saved is not None and not problems:
-        problems.extend(fingerprint_problems(saved.fingerprint, fingerprint))
-    if problems or nlp is None:
-        raise ConfigError(problems)
-    if saved is not None:
-        _check_not_finished(saved, values)
-
-    settings = TrainingSettings(
-        values, seed=seed, score_weights=resolve_score_weights(nlp, values.score_weights),
-        batcher=blocks["batcher"], before_update=blocks["before_update"],
-    )
-    optimizer = nlp.initialize(lambda: train_corpus(nlp), sgd=blocks["optimizer"])
-    check_score_weights(nlp, dev_corpus, settings.score_weights, given=bool(values.score_weights))
-    if saved is not None:
-        _load_checkpoint(nlp, optimizer, saved)
-    return _Setup(
-        nlp, settings, optimizer, train_corpus, dev_corpus, blocks["logger"], blocks["before_to_disk"], seed, device,
-        fingerprint=fingerprint, checkpoint=saved,
-    )
-
-
-def _load_checkpoint(nlp: Language, optimizer: Optimizer, saved: Checkpoint) -> None:
-    """The checkpoint's weights and learned state into the freshly initialised pipeline, its state into the optimizer."""
-    for name, component in nlp.pipeline:
-        folder = saved.pipeline_path / name
-        if folder.is_dir():
-            component.from_disk(folder)
-    restore_optimizer(optimizer, nlp, saved.optimizer)
-
-
-def _check_not_finished(saved: Checkpoint, values: Any) -> None:
-    """Refuse to resume a run whose stop condition still holds under the new settings (it would stop at once)."""
-    loop = saved.loop
-    where = saved.path.parent
-    if values.max_steps and loop.step >= values.max_steps:
-        raise CheckpointError(
-            f"{where}: the run already reached step {loop.step} (training.max_steps = {values.max_steps}); "
-            "raise training.max_steps to continue it"
-        )
-    if loop.stop_reason == "patience" and values.patience and loop.best_step is not None and loop.step - loop.best_step >= values.patience:
-        raise CheckpointError(
-            f"{where}: the run stopped at step {loop.step}, {loop.step - loop.best_step} steps without a better score "
-            f"(training.patience = {values.patience}); raise training.patience (or set 0) to continue it"
-        )
-    if values.max_epochs and loop.last_in_epoch and loop.epoch + 1 >= values.max_epochs:
-        raise CheckpointError(
-            f"{where}: the run already finished epoch {loop.epoch + 1} (training.max_epochs = {values.max_epochs}); "
-            "raise training.max_epochs to continue it"
-        )

@@ -1,0 +1,148 @@
+"""Data-parallel training on Ray workers: the same weights as one process with accumulate_gradient = N, resume,
+custom code in the workers, a dead worker, and an interrupted run that leaves no Ray process of its own behind.
+
+All but one test use the session's shared Ray (`ray_address`); the interrupt test starts its own local Ray on
+purpose, in a CLI subprocess, to check that nbnlp stops what it started."""
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import srsly
+
+import nbnlp
+from nbnlp.core.distributed import WorkerLost
+from nbnlp.core.training import iter_training, train
+from test_resume import assert_same_weights, params, tagger_parser_config
+
+SETTINGS = {"training.eval_frequency": 5, "training.patience": 0, "corpora.train.limit": 6, "corpora.dev.limit": 5,
+            "training.dropout": 0.0, "training.max_steps": 12}
+
+CUSTOM_CODE = '''
+from thinc.api import Relu, Softmax_v2, chain, with_array
+from nbnlp import registry
+
+@registry.architectures("test.WorkerTagger.v1")
+def worker_tagger(tok2vec, nO=None):
+    """A tagger with a hidden layer, registered only here: workers must receive it to build the pipeline."""
+    output = Softmax_v2(nO, 32)
+    model = chain(tok2vec, with_array(chain(Relu(32), output)))
+    model.set_ref("tok2vec", tok2vec)
+    model.set_ref("output_layer", output)
+    return model
+'''
+
+
+@pytest.fixture(scope="module")
+def one_process(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    out = tmp_path_factory.mktemp("accumulate")
+    result = train(tagger_parser_config(), out, overrides={**SETTINGS, "training.accumulate_gradient": 2}, stdout=io.StringIO())
+    return out, result
+
+
+def test_two_workers_equal_one_process_accumulating_two(tmp_path: Path, ray_address: str, one_process: Any) -> None:
+    reference, expected = one_process
+    run = iter_training(tagger_parser_config(), tmp_path, overrides=SETTINGS, workers=2, address=ray_address)
+    assert run.updater is not None and len(run.updater.workers) == 2
+    seen_workers = []
+    for info in run:
+        if info.step == 7:
+            seen_workers = run.updater.worker_weights()
+    result = run.result
+    assert result is not None and result.steps == 12
+    pa, pb = params(reference / "model-last"), params(tmp_path / "model-last")
+    assert max(float(np.abs(pa[k] - pb[k]).max()) for k in pa) <= 1e-5
+    assert [(h.step, h.score) for h in result.history] == [(h.step, h.score) for h in expected.history]
+    assert seen_workers[0] == seen_workers[1]  # the replicas stay identical
+    stats = run.updater.stats
+    assert stats.steps == 12 and stats.gradient_bytes > 0
+
+
+def test_workers_resume_exactly(tmp_path: Path, ray_address: str, one_process: Any) -> None:
+    reference, expected = one_process
+    run = iter_training(tagger_parser_config(), tmp_path, overrides=SETTINGS, workers=2, address=ray_address)
+    for info in run:
+        if info.step == 7:
+            break
+    run.close()
+    resumed = train(tagger_parser_config(), tmp_path, overrides=SETTINGS, resume=True, workers=2, address=ray_address, stdout=io.StringIO())
+    assert resumed.resumed_from == 7
+    assert_same_weights(reference / "model-last", tmp_path / "model-last")
+    assert [(h.step, h.score) for h in resumed.history] == [(h.step, h.score) for h in expected.history]
+
+
+def test_code_file_architecture_reaches_the_workers_through_the_cli(tmp_path: Path, ray_address: str) -> None:
+    code = tmp_path / "custom.py"
+    code.write_text(CUSTOM_CODE)
+    config = tmp_path / "config.cfg"
+    text = tagger_parser_config().replace('@architectures = "nbnlp.Tagger.v1"', '@architectures = "test.WorkerTagger.v1"')
+    assert "test.WorkerTagger.v1" in text
+    config.write_text(text)
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "nbnlp", "train", str(config), "--output", str(out), "--code", str(code), "--workers", "2",
+         "--address", ray_address, *[f"--{k}={v}" for k, v in SETTINGS.items()], "--training.max_steps=6"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert srsly.read_json(out / "model-last" / "meta.json")["training"]["steps"] == 6  # (this process lacks the architecture)
+
+
+def test_a_killed_worker_is_a_clear_error_and_keeps_the_models(tmp_path: Path, ray_address: str) -> None:
+    run = iter_training(tagger_parser_config(), tmp_path, overrides={**SETTINGS, "training.max_steps": 100}, workers=2, address=ray_address)
+    with pytest.raises(WorkerLost) as err:
+        for info in run:
+            if info.step == 6:
+                os.kill(run.updater.descriptions[1]["pid"], signal.SIGKILL)
+    message = str(err.value)
+    assert f"training worker 1 (pid {run.updater.descriptions[1]['pid']}" in message and "died" in message
+    assert nbnlp.load(tmp_path / "model-best").meta["training"]["steps"] == 5
+    assert run.result is not None and run.result.interrupted and run.result.steps >= 6  # the kill may land a step later
+    assert nbnlp.load(tmp_path / "model-last").meta["training"]["steps"] == run.result.steps
+
+
+def _ray_processes() -> set[int]:
+    """Process ids of Ray's own processes (GCS, raylet, workers) on this machine."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf8", "replace")
+        except OSError:
+            continue
+        if any(name in cmdline for name in ("gcs_server", "raylet", "default_worker.py", "ray::", "dashboard/agent", "log_monitor")):
+            found.add(int(entry.name))
+    return found
+
+
+def test_interrupt_keeps_models_and_leaves_no_ray_behind(tmp_path: Path, ray_address: str) -> None:
+    before = _ray_processes()  # the shared test cluster's
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_ADDRESS")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nbnlp", "train", "demo", "--output", str(out), "--workers", "2",
+         "--training.eval_frequency=5", "--training.max_steps=100000", "--training.patience=0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    deadline = time.time() + 240
+    while not (out / "checkpoint" / "state.msgpack").exists():
+        assert process.poll() is None and time.time() < deadline, process.communicate()[1][-3000:]
+        time.sleep(0.2)
+    started_here = _ray_processes() - before
+    assert started_here, "the run should have started a local Ray of its own"
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-3000:]
+    assert "Traceback" not in stderr
+    assert nbnlp.load(out / "model-best") and nbnlp.load(out / "model-last")
+    deadline = time.time() + 30
+    while _ray_processes() & started_here and time.time() < deadline:
+        time.sleep(0.5)
+    assert not (_ray_processes() & started_here), "Ray processes started by the run are still alive"
