@@ -17,6 +17,7 @@ from ..pipeline.factory import get_factory_meta
 from ..settings import TrainingSchema
 from .gradients import apply_gradients, sum_gradients, take_gradients
 from .run_state import LoopState, set_global_random_states
+from .shuffle import shuffled
 from .signals import StopSignals
 
 if TYPE_CHECKING:
@@ -214,12 +215,8 @@ class TrainingLoop:
             if info.stop_reason:
                 return
         while not values.max_epochs or state.epoch < values.max_epochs:
-            examples = list(self.train_corpus(nlp))
-            if not examples:
-                raise ValueError("The training corpus is empty: nothing to train on")
-            rng.shuffle(examples)
             n_batches = 0
-            for batch, last_in_epoch in _flag_last(self.settings.batcher(examples)):
+            for batch, last_in_epoch in _flag_last(self.settings.batcher(self._epoch_examples(rng))):
                 n_batches += 1
                 if skip:  # resuming: these were trained on before the checkpoint
                     skip -= 1
@@ -253,10 +250,17 @@ class TrainingLoop:
         """Shuffle and batch the epochs before the checkpoint's without training, so the shuffle RNG and the
         batcher (a batch-size schedule continues across epochs) are where they were; cheap next to training."""
         for _ in range(self.state.epoch):
-            examples = list(self.train_corpus(self.nlp))
-            rng.shuffle(examples)
-            for _ in self.settings.batcher(examples):
+            for _ in self.settings.batcher(self._epoch_examples(rng)):
                 pass
+
+    def _epoch_examples(self, rng: random.Random) -> Iterator[Example]:
+        """One epoch of the training corpus, streamed through a bounded shuffle buffer (`shuffle_buffer` docs)."""
+        count = 0
+        for example in shuffled(self.train_corpus(self.nlp), rng, self.settings.values.shuffle_buffer):
+            count += 1
+            yield example
+        if count == 0:
+            raise ValueError("The training corpus is empty: nothing to train on")
 
     def _restore_random_states(self) -> None:
         if self._random_states is not None:
