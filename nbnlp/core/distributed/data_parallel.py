@@ -37,6 +37,7 @@ class ExchangeStats:
     gradient_bytes: int = 0  # summed over workers, one direction (workers -> driver); the sum goes back once per worker
     compute_seconds: float = 0.0  # waiting for the workers' gradients
     exchange_seconds: float = 0.0  # encoding sub-batches, summing, sending the sum, applying it in the driver
+    apply_seconds: float = 0.0  # of which: the driver applying the update to its own replica
     per_step: list[tuple[float, float]] = field(default_factory=list)
 
 
@@ -117,9 +118,11 @@ class DataParallelUpdater:
                 losses[name] = losses.get(name, 0.0) + value
         shared = self._ray.put(summed)
         self._pending_apply = [worker.apply.remote(shared) for worker in self.workers]
+        applying = time.perf_counter()
         apply_gradients(self.nlp, self.optimizer, summed)
         self.optimizer.step_schedules()
         done = time.perf_counter()
+        self.stats.apply_seconds += done - applying
         self.stats.steps += 1
         self.stats.gradient_bytes += sum(gradient_bytes(g) for g, _ in results)
         self.stats.compute_seconds += received - sent

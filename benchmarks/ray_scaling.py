@@ -1,0 +1,142 @@
+"""Does data-parallel training on Ray pay off? Words/s of one process vs `--workers N`, dev scores after the same
+global steps, and where a step's time goes (computing vs exchanging gradients), projected to larger clusters.
+
+    python benchmarks/ray_scaling.py [--steps 150] [--workers 2] [--data ../shared/data/ud-english-ewt]
+
+Both runs use one BLAS thread per process, the default tagger + parser config on EWT train (documents of 10
+sentences) and the same seed and batches; speed counts training steps only (evaluation excluded). The
+projection uses the measured per-step figures:
+
+    T(N) = C / N + D + A + X(N),    speed-up(N) = T(1) / T(N),   T(1) = C + A
+
+C: one process's compute per global batch (forward + backward), A: applying the update (Adam) in a replica,
+D: the driver's fixed work per step (encoding the sub-batches, summing), X(N): moving gradients. On one machine
+X(N) = 2 * N * G / B_mem with the measured bytes G per worker and the object store's measured copy rate B_mem;
+over a network the driver's link carries N * G in and N * G out: X(N) = 2 * N * G / B_net, B_net = 10 Gb/s.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from nbnlp.core.commands.init_config import init_config  # noqa: E402
+from nbnlp.core.training import iter_training  # noqa: E402
+
+NETWORK_BYTES_PER_SECOND = 10e9 / 8
+
+
+def config_text(data: Path) -> str:
+    config = init_config(lang="en", pipeline=["tagger", "parser"])
+    return config.replace("train = null", f'train = "{data / "train.conllu"}"').replace("dev = null", f'dev = "{data / "dev.conllu"}"')
+
+
+def run(data: Path, steps: int, workers: int, address: str | None) -> dict[str, Any]:
+    """Train `steps` global steps (evaluating only at the end); time the training steps alone."""
+    overrides = {"training.max_steps": steps, "training.eval_frequency": steps, "training.patience": 0, "corpora.dev.limit": 200}
+    with tempfile.TemporaryDirectory() as tmp:
+        training = iter_training(config_text(data), Path(tmp) / "out", overrides=overrides, workers=workers, address=address)
+        step_seconds: list[float] = []
+        words = 0
+        last = time.perf_counter()
+        final = None
+        for info in training:
+            now = time.perf_counter()
+            if not info.is_evaluation:
+                step_seconds.append(now - last)
+                words = info.words
+            final = info
+            last = time.perf_counter()
+        stats = training.updater.stats if training.updater is not None else None
+        assert final is not None and final.scores is not None
+        skip = min(5, len(step_seconds) // 10)  # the first steps warm caches (and Ray's object store)
+        timed = step_seconds[skip:]
+        words_timed = words * len(timed) / max(1, len(step_seconds))
+        figures = {
+            "workers": workers,
+            "steps": final.step,
+            "words_per_second": words_timed / sum(timed),
+            "seconds_per_step": statistics.mean(timed),
+            "scores": {k: final.scores[k] for k in ("tag_acc", "dep_uas", "dep_las") if k in final.scores},
+        }
+        if stats is not None:
+            per = stats.per_step[skip:]
+            figures.update(
+                gradient_bytes_per_worker=stats.gradient_bytes / max(1, stats.steps) / workers,
+                waiting_for_workers=statistics.mean(c for c, _ in per),
+                driver_exchange=statistics.mean(x for _, x in per),
+                driver_apply=stats.apply_seconds / max(1, stats.steps),
+            )
+    return figures
+
+
+def object_store_copy_rate(nbytes: int) -> float:
+    """Bytes/s of one put + get of a gradient-sized array through the local object store (measured)."""
+    import numpy
+    import ray
+
+    array = numpy.ones(nbytes // 4, dtype="float32")
+
+    @ray.remote
+    def touch(a: Any) -> float:
+        return float(a[0])
+
+    ray.get(touch.remote(array))
+    start = time.perf_counter()
+    for _ in range(5):
+        ray.get(touch.remote(ray.put(array)))
+    return 5 * 2 * nbytes / (time.perf_counter() - start)  # a put and a read by the worker
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--address", default=None, help="Ray cluster (default: a local Ray with --workers CPUs)")
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "ud-english-ewt")
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; one BLAS thread per process")
+    one = run(args.data, args.steps, 1, None)
+    many = run(args.data, args.steps, args.workers, args.address)
+    speedup = many["words_per_second"] / one["words_per_second"]
+    print(f"\n{'':24}{'1 process':>14}{f'{args.workers} workers':>14}")
+    print(f"{'words/s (training)':24}{one['words_per_second']:14,.0f}{many['words_per_second']:14,.0f}   speed-up {speedup:.2f}x")
+    print(f"{'seconds per step':24}{one['seconds_per_step']:14.3f}{many['seconds_per_step']:14.3f}")
+    for key in one["scores"]:
+        print(f"{key + ' after ' + str(args.steps):24}{100 * one['scores'][key]:14.2f}{100 * many['scores'][key]:14.2f}   "
+              f"difference {100 * (many['scores'][key] - one['scores'][key]):+.2f}")
+    g = many["gradient_bytes_per_worker"]
+    wait, driver = many["waiting_for_workers"], many["driver_exchange"]
+    print(f"\nper step with {args.workers} workers: {g / 1e6:.1f} MB of gradients per worker each way; "
+          f"driver waits {wait:.3f} s for the workers' gradients, spends {driver:.3f} s encoding, summing, sending, applying")
+
+    import ray
+
+    rate = object_store_copy_rate(int(g))
+    compute_one = one["seconds_per_step"]
+    apply_time = many["driver_apply"]  # A: the driver's replica applying one update (as one process does)
+    compute = compute_one - apply_time
+    fixed = max(0.0, driver - apply_time - 2 * args.workers * g / rate)
+    print(f"measured: C = {compute:.3f} s, A = {apply_time:.3f} s, D = {fixed:.3f} s, G = {g / 1e6:.1f} MB, "
+          f"object store {rate / 1e9:.2f} GB/s")
+    print(f"\n{'workers':>8}{'one machine':>14}{'10 Gb/s network':>18}   (projected speed-up over one process)")
+    for n in (2, 4, 8, 16, 64):
+        local = compute_one / (compute / n + fixed + apply_time + 2 * n * g / rate)
+        network = compute_one / (compute / n + fixed + apply_time + 2 * n * g / NETWORK_BYTES_PER_SECOND)
+        print(f"{n:>8}{local:>13.2f}x{network:>17.2f}x")
+    ray.shutdown()
+
+
+if __name__ == "__main__":
+    main()
