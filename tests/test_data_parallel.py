@@ -62,6 +62,7 @@ def test_two_workers_equal_one_process_accumulating_two(tmp_path: Path, ray_addr
     assert seen_workers[0] == seen_workers[1]  # the replicas stay identical
     stats = run.updater.stats
     assert stats.steps == 12 and stats.gradient_bytes > 0
+    assert not run.updater.workers  # the run's actors end with it
 
 
 def test_workers_resume_exactly(tmp_path: Path, ray_address: str, one_process: Any) -> None:
