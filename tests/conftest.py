@@ -73,7 +73,9 @@ def ray_address(tmp_path_factory):
         assert head.poll() is None and time.time() < deadline, (temp / "ray-start.log").read_text()
         time.sleep(0.5)
     address = f"127.0.0.1:{port}"
+    os.environ["RAY_ADDRESS"] = address  # kernels and notebooks started from now on use it too
     yield address
+    os.environ.pop("RAY_ADDRESS", None)
     from nbnlp.core.distributed import shutdown
 
     shutdown()

@@ -1,7 +1,8 @@
 """The Ray that nbnlp trains on: started once per process on first use, reused, stopped with the process.
 
-`ensure_ray(address)` connects to a running cluster (`"auto"`, `"ray://host:port"`, or a GCS address)
-or, with no address, starts a local Ray with the CPUs asked for and no dashboard, quietly: worker
+`ensure_ray(address)` connects to a running cluster (`"auto"`, `"ray://host:port"`, or a GCS address;
+`$RAY_ADDRESS` when none is given, as Ray itself does) or, with none, starts a new local Ray with the
+CPUs asked for and no dashboard, quietly: worker
 output is not sent to the driver (it would land in whichever notebook cell runs next) and Ray's own
 log lines stay at warnings and above. A local Ray nbnlp started is stopped by `shutdown()` or when
 the process exits; one it merely connected to is left running.
@@ -46,6 +47,7 @@ def ensure_ray(address: Optional[str] = None, *, num_cpus: Optional[int] = None,
         if address not in (None, _address) and _address is not None:
             raise RayUnavailable(f"this process already uses the Ray at {_address!r}; call nbnlp.shutdown() before using {address!r}")
         return ray
+    address = address or os.environ.get("RAY_ADDRESS") or None  # Ray's own convention for "use this cluster"
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     options: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING, "configure_logging": True}
     if address is None:
