@@ -12,6 +12,8 @@ from .core.language import Language, blank, load
 from .core.pipeline.factory import factory
 from .core.registry import registry
 from .core.training import iter_training, train
+from .core.distributed import shutdown
+from .core.distributed.sweep import sweep
 
 
 def load_ipython_extension(ipython: object) -> None:
@@ -25,4 +27,5 @@ __all__ = [
     "Alignment", "CorpusError", "CorpusWarning", "Doc", "Example", "Span", "StringStore", "Token", "Vocab",
     "load_docs", "save_docs", "__version__", "ConfigError", "load_config", "Language", "blank", "load",
     "factory", "registry", "train", "iter_training",
+    "shutdown", "sweep",
 ]

@@ -88,6 +88,22 @@ COMMON: dict[str, tuple[Arg, ...]] = {
         arg("--markdown", "-md", action="store_true", help="print a markdown table to paste into an issue"),
     ),
     "validate": (),
+    "sweep": (
+        arg("--param", "-p", dest="params", action="append", default=None, metavar="KEY=DIST",
+            help="a setting to sweep and where its values come from: choice(v1,v2,...), uniform(a,b), loguniform(a,b) "
+                 "or randint(a,b) (a and b included), e.g. training.dropout=uniform(0.05,0.3); repeat for each setting"),
+        arg("--trials", "-n", type=int, default=8, help="trials to run (default: 8)"),
+        arg("--concurrent", "-k", type=int, default=2, help="trials running at once (default: 2)"),
+        arg("--scheduler", "-s", default="fifo", choices=["fifo", "asha"],
+            help="fifo runs every trial to its end; asha stops poor trials early (default: fifo)"),
+        arg("--metric", "-m", default="score",
+            help="score to maximise: 'score' (the weighted score) or one of the evaluation's scores, e.g. tag_acc (default: score)"),
+        arg("--address", "-a", default=None,
+            help="Ray cluster to run the trials on: host:port, 'auto' or ray://host:port (default: a local Ray)"),
+        arg("--seed", type=int, default=None, help="seed for drawing the trials' settings (default: random)"),
+        GPU_ID,
+        CODE,
+    ),
 }
 
 

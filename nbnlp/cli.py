@@ -290,9 +290,68 @@ def _add_pretrain(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespa
     return run
 
 
+def _add_sweep(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser(
+        "sweep",
+        help="hyperparameter sweep on Ray Tune: train a config with drawn settings, keep the best",
+        description="Train a config once per trial, each with settings drawn from the --param distributions, on Ray "
+        "Tune; print the trials and the best settings. Any --section.key value after the options overrides the config.",
+        epilog="Example: nbnlp sweep config.cfg --param 'training.optimizer.learn_rate=loguniform(1e-4,1e-2)' "
+        "--param 'training.dropout=uniform(0.05,0.3)' --trials 8 --concurrent 2 --scheduler asha --output sweeps/cfg",
+    )
+    add_arguments(p, "sweep", before=[
+        arg("config", help="config file (see nbnlp init-config), or 'demo' for the built-in demo config"),
+        arg("--output", "-o", default=None, help="folder for the trials (trial_N/model-best...) and sweep.json (default: sweeps/<config name>)"),
+    ])
+    p.set_defaults(accepts_overrides=True)
+
+    def run(args: argparse.Namespace) -> int:
+        from pathlib import Path
+
+        from .core.commands.init_config import demo_config
+        from .core.config import parse_overrides
+        from .core.distributed.ray_session import RayUnavailable
+        from .core.distributed.sweep import plan_sweep, run_sweep
+        from .core.distributed.sweep_progress import console_listener, format_sweep_table
+        from .core.scores.display import format_score
+        from .core.training.signals import EXIT_INTERRUPTED
+        from .core.util import import_code
+
+        import_code(args.code)
+        name = "demo" if args.config == "demo" else Path(args.config).stem
+        plan = plan_sweep(
+            demo_config() if args.config == "demo" else args.config, args.params or [], trials=args.trials,
+            concurrent=args.concurrent, scheduler=args.scheduler, metric=args.metric,
+            output=args.output if args.output is not None else Path("sweeps") / name, overrides=parse_overrides(args.overrides),
+            address=args.address, gpu_id=args.gpu_id, seed=args.seed,
+        )
+        print(f"Sweeping {', '.join(f'{k}={d}' for k, d in plan.space.items())}: {plan.trials} trials, {plan.concurrent} at a time, "
+              f"{plan.scheduler}, maximising {plan.metric}; trials in {plan.output_path}", flush=True)
+        progress = plan.progress()
+        progress.listeners.append(console_listener(sys.stdout))
+        try:
+            result = run_sweep(plan, progress)
+        except RayUnavailable as err:
+            raise UserError(str(err)) from None
+        print(("Sweep interrupted" if result.interrupted else "Sweep finished") + f" after {result.seconds:.0f} s:")
+        print(format_sweep_table(result.trials, list(plan.space), plan.metric))
+        if result.best is not None:
+            best = result.best.best(plan.metric)
+            print(f"Best: {result.best.name} ({plan.metric} {format_score(plan.metric, best[1] if best else None)} "
+                  f"at step {best[0] if best else '-'}); train it with these settings:")
+            print(f"  nbnlp train {args.config} " + " ".join(result.best_lines))
+            if result.model_best is not None:
+                print(f"model-best: {result.model_best}")
+        print(f"Results: {plan.output_path / 'sweep.json'}")
+        return EXIT_INTERRUPTED if result.interrupted else 0
+
+    p.set_defaults(run=run)
+    return run
+
+
 COMMANDS = (
     _add_convert, _add_init_config, _add_train, _add_evaluate, _add_debug_data, _add_init_vectors, _add_pretrain, _add_package,
-    _add_info, _add_validate,
+    _add_info, _add_validate, _add_sweep,
 )
 
 
