@@ -51,6 +51,10 @@ COMMON: dict[str, tuple[Arg, ...]] = {
         CODE,
         arg("--resume", "-r", action="store_true",
             help="continue the run saved in the output folder's checkpoint exactly where it stopped"),
+        arg("--workers", "-w", type=int, default=1,
+            help="train data-parallel on N Ray workers (default 1: this process; needs nbnlp[ray])"),
+        arg("--address", default=None,
+            help="Ray cluster for the workers: 'auto' or ray://host:port (default: start a local Ray with N CPUs)"),
     ),
     "evaluate": (
         arg("data", help="annotated corpus file or folder (any format nbnlp.load_docs reads)"),

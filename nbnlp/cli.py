@@ -12,6 +12,7 @@ from .arguments import add_arguments, arg
 from .core.config import ConfigError, naming_source, source_file
 from .core.corpus.errors import CorpusError
 from .core.damaged import DamagedFileError
+from .core.distributed.ray_session import DistributedError
 from .gpu.device import DeviceError
 
 
@@ -90,7 +91,8 @@ def _add_train(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace]
         import_code(args.code)
         overrides = parse_overrides(args.overrides)
         config = demo_config() if args.config == "demo" else args.config
-        result = train(config, args.output, overrides=overrides, use_gpu=args.gpu_id, resume=args.resume)
+        result = train(config, args.output, overrides=overrides, use_gpu=args.gpu_id, resume=args.resume,
+                       workers=args.workers, address=args.address)
         if result.interrupted:
             saved = "; model-best, model-last and the checkpoint are saved (continue with --resume)" if args.output else ""
             print(f"Training {'stopped by SIGTERM' if result.stopped_by == 'SIGTERM' else 'interrupted'}{saved}.")
@@ -378,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with naming_source(_config_file(args)):
             return int(args.run(args) or 0)
-    except (ConfigError, CorpusError, DamagedFileError, DeviceError, UserError, ValueError, OSError) as err:
+    except (ConfigError, CorpusError, DamagedFileError, DeviceError, DistributedError, UserError, ValueError, OSError) as err:
         print(f"nbnlp {args.command}: error: {error_text(err)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -169,12 +169,13 @@ class NlpMagics(Magics):
         source, name = self._config_source(args.config)
         output = args.output if args.output is not None else f"training/{name}"
         return self.run_training(source, args.result_name, output=output, overrides=overrides, gpu_id=args.gpu_id, view=args.view,
-                                 resume=args.resume)
+                                 resume=args.resume, workers=args.workers, address=args.address)
 
     @user_errors
     def run_training(
         self, config: Any, result_name: str = DEFAULT_RESULT_NAME, *, output: Optional[str] = None,
         overrides: Optional[dict[str, Any]] = None, gpu_id: Optional[int] = None, view: str = "auto", resume: bool = False,
+        workers: int = 1, address: Optional[str] = None,
     ) -> Any:
         """Train `config` in this kernel with a live view; bind and return the TrainResult.
 
@@ -183,7 +184,7 @@ class NlpMagics(Magics):
         from .core.training import iter_training
         from .widgets.training_view import FINISHED, ConsoleTrainingView, HTMLTrainingView, TrainingProgress
 
-        run = iter_training(config, output, overrides=overrides, use_gpu=gpu_id, resume=resume)  # device, build, initialise: here
+        run = iter_training(config, output, overrides=overrides, use_gpu=gpu_id, resume=resume, workers=workers, address=address)  # device, build, initialise: here
         progress = TrainingProgress.for_run(run)
         kind = _view_kind(self.shell, view)
         if kind == "widget":  # inside an ipywidgets.Output (the form's Train button): update a widget's value
