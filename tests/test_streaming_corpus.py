@@ -147,14 +147,14 @@ def test_cache_words_must_not_be_negative() -> None:
 
 # ----- settings -------------------------------------------------------------------------------
 def test_shuffle_buffer_setting() -> None:
-    assert TrainingSchema.default("shuffle_buffer") == 100000
+    assert TrainingSchema.default("shuffle_buffer") == 20000
     assert setting_effect("training.shuffle_buffer") == MODEL  # it changes the order of the data
-    assert TrainingSchema.filled()["shuffle_buffer"] == 100000  # %%nlp_config shows it
+    assert TrainingSchema.filled()["shuffle_buffer"] == 20000  # %%nlp_config shows it
     problems: list = []
     TrainingSchema.check({"shuffle_buffer": 0}, problems)
     assert [p.loc for p in problems] == ["training.shuffle_buffer"]
     text = init_config(pipeline=["tagger"], train_path="t", dev_path="d")
-    assert "\nshuffle_buffer = 100000\n" in text and "\ncache_words = 2000000\n" in text
+    assert "\nshuffle_buffer = 20000\n" in text and "\ncache_words = 1000000\n" in text
 
 
 def test_cache_words_only_steers_the_run() -> None:

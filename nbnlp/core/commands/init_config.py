@@ -238,7 +238,7 @@ max_length = 0
 limit = 0
 # The corpus is read as a stream each epoch; one of at most this many words is kept in memory after its
 # first read instead (about 300 bytes a word). 0: always read it again.
-cache_words = 2000000
+cache_words = 1000000
 
 [corpora.dev]
 @readers = "nbnlp.Corpus.v1"
@@ -283,7 +283,7 @@ eval_frequency = {eval_frequency}
 frozen_components = []
 # Each epoch is shuffled through a buffer of this many documents: a corpus of at most this many is shuffled
 # whole; a larger one is read as a stream and only the buffer is held in memory (lower it if memory is short).
-shuffle_buffer = 100000
+shuffle_buffer = 20000
 dev_corpus = "corpora.dev"
 train_corpus = "corpora.train"
 

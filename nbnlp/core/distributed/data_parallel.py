@@ -18,7 +18,8 @@ from ..training.loop import split_by_words
 from ..training.run_state import optimizer_state
 from ..training.gradients import apply_gradients, gradient_bytes, sum_gradients
 from .ray_session import WorkerLost, ensure_ray
-from .shipping import pipeline_files, user_registrations
+from .registrations import pack_registrations
+from .shipping import pipeline_files
 from .wire import encode_examples
 from .worker import TrainingWorker
 
@@ -62,11 +63,11 @@ class DataParallelUpdater:
         gpu = int(options.get("gpu_id", -1)) >= 0
         actor = self._ray.remote(num_cpus=1, num_gpus=1 if gpu else 0, max_restarts=0, max_task_retries=0)(TrainingWorker)
         files = self._ray.put(pipeline_files(nlp))
-        shipped = user_registrations()
+        registrations = pack_registrations()
         state = optimizer_state(optimizer, nlp, start_step)
         worker_options = {**options, "gpu_id": 0 if gpu else -1}  # Ray shows each worker its one GPU as device 0
         self.workers = [
-            actor.options(runtime_env={"env_vars": WORKER_ENV}, name=None).remote(i, files, shipped, optimizer_block, state, worker_options)
+            actor.options(runtime_env={"env_vars": WORKER_ENV}, name=None).remote(i, files, registrations, optimizer_block, state, worker_options)
             for i in range(n_workers)
         ]
         self.descriptions = self._get([w.describe.remote() for w in self.workers])

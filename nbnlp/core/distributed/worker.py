@@ -16,7 +16,8 @@ from ..registry import registry
 from ..training.loop import split_by_words
 from ..training.run_state import global_random_states, restore_optimizer, set_global_random_states
 from ..training.gradients import Gradients, apply_gradients, take_gradients
-from .shipping import load_pipeline_files, register_again
+from .registrations import restore_registrations
+from .shipping import load_pipeline_files
 from .wire import decode_examples
 
 
@@ -27,13 +28,13 @@ class TrainingWorker:
         self,
         index: int,
         files: dict[str, bytes],
-        shipped: dict[str, Any],
+        registrations: Optional[bytes],
         optimizer_block: dict[str, Any],
         optimizer_state: dict[str, Any],
         options: dict[str, Any],
     ) -> None:
         self.index = index
-        register_again(shipped)  # notebook and --code registrations, before anything is built
+        restore_registrations(registrations)  # notebook and --code registrations, before anything is built
         self.device = select_device(int(options.get("gpu_id", -1)))
         from thinc.api import get_current_ops
 

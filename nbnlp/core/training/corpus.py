@@ -28,7 +28,7 @@ from ..vocab import Vocab
 if TYPE_CHECKING:
     from ..language import Language
 
-DEFAULT_CACHE_WORDS = 2_000_000
+DEFAULT_CACHE_WORDS = 1_000_000
 Item = tuple[Doc, np.ndarray, np.ndarray, Alignment]  # reference doc, predicted ORTH and SPACY, alignment
 
 
