@@ -65,7 +65,7 @@ def test_a_corpus_over_the_budget_is_not_kept() -> None:
     over = create_corpus(TRAIN, cache_words=n_words - 1)
     assert len(list(at(nlp))) == len(list(over(nlp))) == 800
     assert at.cached and not over.cached
-    assert DEFAULT_CACHE_WORDS == TrainingSchema.default("shuffle_buffer") * 20  # both about 100k one-sentence docs
+    assert DEFAULT_CACHE_WORDS == TrainingSchema.default("shuffle_buffer") * 50  # both about 20k documents of ~50 words
 
 
 def test_a_call_abandoned_half_way_keeps_nothing() -> None:
