@@ -5,6 +5,8 @@ together, each as `section.key: expected ..., got ...`, so a user fixes them in 
 """
 from __future__ import annotations
 
+import json
+
 import difflib
 import re
 from contextlib import contextmanager
@@ -12,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-import srsly
 from confection import ConfigValidationError
 from thinc.api import Config
 
@@ -62,6 +63,13 @@ class ConfigError(ValueError):
         self.source = source
         head = f"Invalid config{f' ({source})' if source else ''}: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
         super().__init__(head + "\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+    def __reduce__(self) -> tuple:  # rebuilt from its problems when it crosses processes (Ray workers and trials)
+        return (ConfigError, (self.problems,), {"source": self.source})
+
+    def __setstate__(self, state: dict) -> None:
+        if state.get("source"):
+            self.__init__(self.problems, source=state["source"])  # type: ignore[misc]
 
     def with_source(self, source: str) -> "ConfigError":
         """The same problems, saying which config file they are in."""
@@ -117,7 +125,7 @@ def read_config_text(path: Path) -> str:
         else:
             if text.strip():
                 return text
-            problem = f"the file is empty (write one with nbnlp init-config)"
+            problem = "the file is empty (write one with nbnlp init-config)"
     raise ConfigError([ConfigProblem("", problem)], source=str(path))
 
 
@@ -179,8 +187,11 @@ def parse_overrides(args: Sequence[str]) -> dict[str, Any]:
 
 
 def parse_value(raw: str) -> Any:
+    """A command-line value as JSON where it parses (numbers, true, lists...), else the string itself.
+
+    The standard json module, not srsly's (ujson), which reads 0.3 as 0.30000000000000004."""
     try:
-        return srsly.json_loads(raw)
+        return json.loads(raw)
     except ValueError:
         return raw
 
