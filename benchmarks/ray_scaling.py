@@ -1,7 +1,7 @@
 """Does data-parallel training on Ray pay off? Words/s of one process vs `--workers N`, dev scores after the same
 global steps, and where a step's time goes (computing vs exchanging gradients), projected to larger clusters.
 
-    python benchmarks/ray_scaling.py [--steps 150] [--workers 2] [--data ../shared/data/ud-english-ewt]
+    python benchmarks/ray_scaling.py [--steps 150] [--workers 2] [--batch-words 1000] [--data ../shared/data/ud-english-ewt]
 
 Both runs use one BLAS thread per process, the default tagger + parser config on EWT train (documents of 10
 sentences) and the same seed and batches; speed counts training steps only (evaluation excluded). The
@@ -42,9 +42,10 @@ def config_text(data: Path) -> str:
     return config.replace("train = null", f'train = "{data / "train.conllu"}"').replace("dev = null", f'dev = "{data / "dev.conllu"}"')
 
 
-def run(data: Path, steps: int, workers: int, address: str | None) -> dict[str, Any]:
-    """Train `steps` global steps (evaluating only at the end); time the training steps alone."""
-    overrides = {"training.max_steps": steps, "training.eval_frequency": steps, "training.patience": 0, "corpora.dev.limit": 200}
+def run(data: Path, steps: int, workers: int, address: str | None, batch_words: int) -> dict[str, Any]:
+    """Train `steps` global steps of `batch_words` words (evaluating only at the end); time the training steps alone."""
+    overrides = {"training.max_steps": steps, "training.eval_frequency": steps, "training.patience": 0, "corpora.dev.limit": 200,
+                 "training.batcher.size.start": batch_words, "training.batcher.size.stop": batch_words}
     with tempfile.TemporaryDirectory() as tmp:
         training = iter_training(config_text(data), Path(tmp) / "out", overrides=overrides, workers=workers, address=address)
         step_seconds: list[float] = []
@@ -103,12 +104,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch-words", type=int, default=1000,
+                        help="words per global batch (default 1000: where the default config's compounding batch size settles)")
     parser.add_argument("--address", default=None, help="Ray cluster (default: a local Ray with --workers CPUs)")
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "ud-english-ewt")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; one BLAS thread per process")
-    one = run(args.data, args.steps, 1, None)
-    many = run(args.data, args.steps, args.workers, args.address)
+    print(f"{args.steps} global steps of {args.batch_words} words (the default config's batch size after its warm-up)")
+    one = run(args.data, args.steps, 1, None, args.batch_words)
+    many = run(args.data, args.steps, args.workers, args.address, args.batch_words)
     speedup = many["words_per_second"] / one["words_per_second"]
     print(f"\n{'':24}{'1 process':>14}{f'{args.workers} workers':>14}")
     print(f"{'words/s (training)':24}{one['words_per_second']:14,.0f}{many['words_per_second']:14,.0f}   speed-up {speedup:.2f}x")

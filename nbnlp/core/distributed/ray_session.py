@@ -2,10 +2,9 @@
 
 `ensure_ray(address)` connects to a running cluster (`"auto"`, `"ray://host:port"`, or a GCS address;
 `$RAY_ADDRESS` when none is given, as Ray itself does) or, with none, starts a new local Ray with the
-CPUs asked for and no dashboard, quietly: worker
-output is not sent to the driver (it would land in whichever notebook cell runs next) and Ray's own
-log lines stay at warnings and above. A local Ray nbnlp started is stopped by `shutdown()` or when
-the process exits; one it merely connected to is left running.
+CPUs asked for and no dashboard, quietly: worker output is not sent to the driver (it would land in
+whichever notebook cell runs next) and Ray's own log lines are limited to errors. A local Ray nbnlp
+started is stopped by `shutdown()` or when the process exits; one it merely connected to is left running.
 """
 from __future__ import annotations
 
@@ -49,7 +48,7 @@ def ensure_ray(address: Optional[str] = None, *, num_cpus: Optional[int] = None,
         return ray
     address = address or os.environ.get("RAY_ADDRESS") or None  # Ray's own convention for "use this cluster"
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
-    options: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING, "configure_logging": True}
+    options: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR, "configure_logging": True}
     if address is None:
         options.update(include_dashboard=False, num_cpus=num_cpus, num_gpus=num_gpus)
     try:
