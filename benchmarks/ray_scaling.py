@@ -7,12 +7,13 @@ Both runs use one BLAS thread per process, the default tagger + parser config on
 sentences) and the same seed and batches; speed counts training steps only (evaluation excluded). The
 projection uses the measured per-step figures:
 
-    T(N) = C / N + D + A + X(N),    speed-up(N) = T(1) / T(N),   T(1) = C + A
+    T(N) = max(D, C / N + A + N * S + (N - 1) * G / B),    speed-up(N) = T(1) / T(N),   T(1) = C + A
 
-C: one process's compute per global batch (forward + backward), A: applying the update (Adam) in a replica,
-D: the driver's fixed work per step (encoding the sub-batches, summing), X(N): moving gradients. On one machine
-X(N) = 2 * N * G / B_mem with the measured bytes G per worker and the object store's measured copy rate B_mem;
-over a network the driver's link carries N * G in and N * G out: X(N) = 2 * N * G / B_net, B_net = 10 Gb/s.
+C: one process's compute per global batch (forward + backward), A: the optimizer step (every replica takes it),
+S: adding one worker's gradients into the sum, G: the bytes of one worker's gradients, which each of the other
+workers reads from the object store (B: its measured rate on one machine, or 10 Gb/s between machines; every
+worker reads from every other, so no single link carries them all), D: the driver's splitting, encoding and
+submitting, overlapped with the workers (at most two steps in flight).
 """
 from __future__ import annotations
 
@@ -72,12 +73,14 @@ def run(data: Path, steps: int, workers: int, address: str | None, batch_words: 
             "scores": {k: final.scores[k] for k in ("tag_acc", "dep_uas", "dep_las") if k in final.scores},
         }
         if stats is not None:
-            per = stats.per_step[skip:]
+            n = max(1, stats.steps)
             figures.update(
-                gradient_bytes_per_worker=stats.gradient_bytes / max(1, stats.steps) / workers,
-                waiting_for_workers=statistics.mean(c for c, _ in per),
-                driver_exchange=statistics.mean(x for _, x in per),
-                driver_apply=stats.apply_seconds / max(1, stats.steps),
+                gradient_bytes_per_worker=stats.gradient_bytes / n,
+                driver_per_step=stats.driver_seconds / n,
+                worker_compute=stats.compute_seconds / n,
+                worker_sum=stats.sum_seconds / n,
+                worker_apply=stats.apply_seconds / n,
+                sync_seconds=stats.sync_seconds / max(1, stats.syncs),
             )
     return figures
 
@@ -121,24 +124,28 @@ def main() -> None:
         print(f"{key + ' after ' + str(args.steps):24}{100 * one['scores'][key]:14.2f}{100 * many['scores'][key]:14.2f}   "
               f"difference {100 * (many['scores'][key] - one['scores'][key]):+.2f}")
     g = many["gradient_bytes_per_worker"]
-    wait, driver = many["waiting_for_workers"], many["driver_exchange"]
-    print(f"\nper step with {args.workers} workers: {g / 1e6:.1f} MB of gradients per worker each way; "
-          f"driver waits {wait:.3f} s for the workers' gradients, spends {driver:.3f} s encoding, summing, sending, applying")
+    n = args.workers
+    print(f"\nper step with {n} workers: each worker's gradients {g / 1e6:.1f} MB, read by the {n - 1} other(s) from the object "
+          f"store; in a worker: compute {many['worker_compute']:.3f} s, summing {many['worker_sum']:.3f} s, "
+          f"optimizer step {many['worker_apply']:.3f} s; the driver spends {many['driver_per_step']:.3f} s splitting, "
+          f"encoding and submitting (overlapped with the workers), {many['sync_seconds']:.3f} s per sync before evaluating/saving")
 
     import ray
 
     rate = object_store_copy_rate(int(g))
-    compute_one = one["seconds_per_step"]
-    apply_time = many["driver_apply"]  # A: the driver's replica applying one update (as one process does)
-    compute = compute_one - apply_time
-    fixed = max(0.0, driver - apply_time - 2 * args.workers * g / rate)
-    print(f"measured: C = {compute:.3f} s, A = {apply_time:.3f} s, D = {fixed:.3f} s, G = {g / 1e6:.1f} MB, "
-          f"object store {rate / 1e9:.2f} GB/s")
-    print(f"\n{'workers':>8}{'one machine':>14}{'10 Gb/s network':>18}   (projected speed-up over one process)")
-    for n in (2, 4, 8, 16, 64):
-        local = compute_one / (compute / n + fixed + apply_time + 2 * n * g / rate)
-        network = compute_one / (compute / n + fixed + apply_time + 2 * n * g / NETWORK_BYTES_PER_SECOND)
-        print(f"{n:>8}{local:>13.2f}x{network:>17.2f}x")
+    apply_time = many["worker_apply"]  # A
+    compute = one["seconds_per_step"] - apply_time  # C: one process's step minus its optimizer step
+    add = many["worker_sum"] / n  # S: one gradient added into the sum
+    driver = many["driver_per_step"]  # D
+    print(f"measured: T(1) = {one['seconds_per_step']:.3f} s, C = {compute:.3f} s, A = {apply_time:.3f} s, S = {add:.4f} s, "
+          f"D = {driver:.3f} s, G = {g / 1e6:.1f} MB, object store {rate / 1e9:.2f} GB/s")
+    print("T(N) = max(D, C / N + A + N * S + (N - 1) * G / B), B = the object store's rate on one machine or 10 Gb/s between machines")
+    print(f"\n{'workers':>8}{'one machine':>14}{'10 Gb/s network':>18}   (projected speed-up over one process, same global batch)")
+    for workers in (2, 4, 8, 16, 64):
+        base = compute / workers + apply_time + workers * add
+        local = one["seconds_per_step"] / max(driver, base + (workers - 1) * g / rate)
+        network = one["seconds_per_step"] / max(driver, base + (workers - 1) * g / NETWORK_BYTES_PER_SECOND)
+        print(f"{workers:>8}{local:>13.2f}x{network:>17.2f}x")
     ray.shutdown()
 
 

@@ -19,6 +19,7 @@ import srsly
 import nbnlp
 from nbnlp.core.distributed import WorkerLost
 from nbnlp.core.training import iter_training, train
+from nbnlp.core.training.checkpoint import read_checkpoint
 from test_resume import assert_same_weights, params, tagger_parser_config
 
 SETTINGS = {"training.eval_frequency": 5, "training.patience": 0, "corpora.train.limit": 6, "corpora.dev.limit": 5,
@@ -104,8 +105,10 @@ def test_a_killed_worker_is_a_clear_error_and_keeps_the_models(tmp_path: Path, r
     message = str(err.value)
     assert f"training worker 1 (pid {run.updater.descriptions[1]['pid']}" in message and "died" in message
     assert nbnlp.load(tmp_path / "model-best").meta["training"]["steps"] == 5
-    assert run.result is not None and run.result.interrupted and run.result.steps >= 6  # the kill may land a step later
-    assert nbnlp.load(tmp_path / "model-last").meta["training"]["steps"] == run.result.steps
+    assert run.result is not None and run.result.interrupted
+    # the replicas may disagree after a loss: model-last and the checkpoint stay those of the last complete save
+    assert nbnlp.load(tmp_path / "model-last").meta["training"]["steps"] == 5
+    assert read_checkpoint(tmp_path / "checkpoint").loop.step == 5
 
 
 def _ray_processes() -> set[int]:

@@ -1,12 +1,13 @@
 """One data-parallel replica: a Ray actor that holds the pipeline and an identical optimizer.
 
-Each step it computes the gradients of its sub-batch (`compute`) and, once the driver has summed every
-worker's, applies the sum (`apply`), so all replicas keep the same weights. The class is plain Python;
+Each step it computes the gradients of its sub-batch (`compute`), then sums every worker's gradients, read
+from Ray's object store, in worker order and applies the sum (`apply`): all replicas keep the same weights. The class is plain Python;
 `data_parallel.py` turns it into an actor, so this module imports without Ray.
 """
 from __future__ import annotations
 
 import os
+import time
 from typing import Any, Optional
 
 from thinc.api import fix_random_seed, set_current_ops
@@ -14,8 +15,8 @@ from thinc.api import fix_random_seed, set_current_ops
 from ...gpu.device import select_device
 from ..registry import registry
 from ..training.loop import split_by_words
-from ..training.run_state import global_random_states, restore_optimizer, set_global_random_states
-from ..training.gradients import Gradients, apply_gradients, take_gradients
+from ..training.run_state import global_random_states, optimizer_state, restore_optimizer, set_global_random_states
+from ..training.gradients import Gradients, apply_gradients, gradient_bytes, sum_gradients, take_gradients
 from .registrations import restore_registrations
 from .shipping import load_pipeline_files
 from .wire import decode_examples
@@ -55,20 +56,34 @@ class TrainingWorker:
     def describe(self) -> dict[str, Any]:
         return {"index": self.index, "pid": os.getpid(), "device": self.device, "node": os.uname().nodename}
 
-    def compute(self, payload: dict[str, Any]) -> tuple[Gradients, dict[str, float]]:
-        """The summed gradients and losses of this worker's share of a global batch."""
+    def compute(self, payload: dict[str, Any]) -> tuple[Gradients, dict[str, Any]]:
+        """The gradients of this worker's share of a global batch, and a report (losses, bytes, seconds)."""
         self._use_ops()
+        began = time.perf_counter()
         examples = decode_examples(payload, self.nlp.vocab)
         losses: dict[str, float] = {}
         for part in split_by_words(examples, self.accumulate):
             self.nlp.update(part, drop=self.dropout, sgd=False, losses=losses, exclude=self.excluded)  # type: ignore[arg-type]
-        return take_gradients(self.nlp, self.updated), losses
+        gradients = take_gradients(self.nlp, self.updated)
+        report = {"losses": losses, "gradient_bytes": gradient_bytes(gradients), "seconds": time.perf_counter() - began}
+        return gradients, report
 
-    def apply(self, gradients: Gradients) -> None:
-        """Apply the summed gradients of all workers and advance the schedules (one optimizer step)."""
+    def apply(self, *gradients: Gradients) -> dict[str, float]:
+        """Sum every worker's gradients (in worker order, as every replica does) and take one optimizer step.
+
+        Ray hands the other workers' gradients over from the object store; the driver never touches them."""
         self._use_ops()
-        apply_gradients(self.nlp, self.optimizer, gradients)
+        began = time.perf_counter()
+        summed = sum_gradients(gradients)
+        summed_at = time.perf_counter()
+        apply_gradients(self.nlp, self.optimizer, summed)
         self.optimizer.step_schedules()
+        return {"sum_seconds": summed_at - began, "apply_seconds": time.perf_counter() - summed_at}
+
+    def state(self) -> tuple[dict[str, bytes], dict[str, Any]]:
+        """The weights and the optimizer's arrays, for the driver's copy (evaluation, saving, checkpoints)."""
+        weights = {name: c.model.to_bytes() for name, c in self.nlp.pipeline if getattr(c, "model", None) is not None}
+        return weights, optimizer_state(self.optimizer, self.nlp, 0)
 
     def random_states(self) -> dict[str, Any]:
         return global_random_states()

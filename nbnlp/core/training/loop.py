@@ -178,10 +178,10 @@ class TrainingLoop:
         state: Optional[LoopState] = None,
         random_states: Optional[dict[str, Any]] = None,
         signals: Optional[StopSignals] = None,
-        updater: Optional[Callable[[Sequence[Example], dict[str, float]], None]] = None,
+        updater: Optional[Any] = None,
     ) -> None:
         self.nlp, self.settings, self.optimizer = nlp, settings, optimizer
-        self.updater = updater  # data-parallel workers' update instead of this process's
+        self.updater = updater  # data-parallel workers (`update(batch, losses)`, `sync()`) instead of this process
         self.train_corpus, self.dev_corpus = train_corpus, dev_corpus
         self.resumed = state is not None
         self.state = state if state is not None else LoopState()
@@ -226,7 +226,7 @@ class TrainingLoop:
                     if self.settings.before_update is not None:
                         self.settings.before_update(nlp, {"step": state.step, "epoch": state.epoch})
                     if self.updater is not None:
-                        self.updater(batch, state.losses)
+                        self.updater.update(batch, state.losses)
                     else:
                         _update(nlp, batch, self.settings, self.optimizer, state.losses, updated)
                     state.step += 1
@@ -284,6 +284,9 @@ class TrainingLoop:
         """Score the dev set with averaged weights; an interrupt here leaves `pending_evaluation` set."""
         state, values = self.state, self.settings.values
         state.pending_evaluation = True
+        if self.updater is not None:
+            self.updater.sync()  # the workers' weights into this pipeline, and their losses into state.losses
+            info.losses = dict(state.losses)
         with averaged_params(self.nlp, self.optimizer):
             info.scores = self.nlp.evaluate(dev_examples)
         info.score = weighted_score(info.scores, self.settings.score_weights)

@@ -107,8 +107,9 @@ def optimizer_state(optimizer: Optimizer, nlp: "Language", steps: int) -> dict[s
     return state
 
 
-def restore_optimizer(optimizer: Optimizer, nlp: "Language", state: dict[str, Any]) -> None:
-    """Put a saved state into a fresh optimizer built from the same config (schedules fast-forwarded)."""
+def restore_optimizer(optimizer: Optimizer, nlp: "Language", state: dict[str, Any], *, fast_forward: bool = True) -> None:
+    """Put a saved state into an optimizer built from the same config: into a fresh one with its schedules
+    fast-forwarded, or (`fast_forward=False`) into one whose schedules are already where the state's were."""
     by_name = {name: node_id for node_id, name in stable_param_names(nlp).items()}
     ops = _ops_of(nlp)
 
@@ -130,7 +131,7 @@ def restore_optimizer(optimizer: Optimizer, nlp: "Language", state: dict[str, An
     if optimizer.averages is not None and state["averages"] is not None:
         optimizer.averages = unkey(state["averages"], True)
     optimizer._radam_buffer = [list(entry) for entry in state["radam_buffer"]]
-    for _ in range(int(state["schedule_steps"])):
+    for _ in range(int(state["schedule_steps"]) if fast_forward else 0):
         optimizer.step_schedules()
 
 

@@ -81,7 +81,7 @@ class TrainingRun(SteppedRun[StepInfo]):
             state=saved.loop if saved is not None else None,
             random_states=saved.random_states if saved is not None else None,
             signals=self.signals,
-            updater=self.updater.update if self.updater is not None else None,
+            updater=self.updater,
         )
         self.last: Optional[StepInfo] = None
         if saved is not None and saved.loop.step:
@@ -142,14 +142,26 @@ class TrainingRun(SteppedRun[StepInfo]):
             if self.model_best is not None:
                 self._save(self.model_best, info, info.scores)
 
+    def _sync(self) -> bool:
+        """Bring this pipeline up to date with the data-parallel workers; False if they are lost (nothing to save)."""
+        if self.updater is None:
+            return True
+        if self.updater.lost:
+            return False
+        try:
+            self.updater.sync()
+        except WorkerLost:
+            return False
+        return True
+
     def _save_last(self, info: StepInfo) -> None:
-        if self.model_last is not None:
+        if self.model_last is not None and self._sync():
             with averaged_params(self.nlp, self.optimizer):
                 self._save(self.model_last, info, self.history[-1].scores if self.history else None)
 
     def _write_checkpoint(self) -> None:
         """OUTPUT/checkpoint with the live weights and everything else a resume needs."""
-        if self.checkpoint is None or self.loop.state.step == 0:
+        if self.checkpoint is None or self.loop.state.step == 0 or not self._sync():
             return
         self._set_meta(self.last, self.history[-1].scores if self.history else None)
         write_checkpoint(
