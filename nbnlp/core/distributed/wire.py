@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 
 def encode_examples(examples: Sequence[Example]) -> dict[str, Any]:
     return {
-        "predicted": docs_to_frame([eg.predicted for eg in examples]),
-        "reference": docs_to_frame([eg.reference for eg in examples]),
+        "predicted": docs_to_frame([eg.predicted for eg in examples], level=1),
+        "reference": docs_to_frame([eg.reference for eg in examples], level=1),
         "alignments": [eg.alignment for eg in examples],
     }
 
