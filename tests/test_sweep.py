@@ -4,7 +4,6 @@ stopped by Ctrl-C keeping what the trials reported.
 
 The sweeps use the session's shared Ray (`ray_address`) and the demo config cut down to a few seconds a trial."""
 import json
-import os
 import re
 import signal
 import subprocess
@@ -17,7 +16,8 @@ import pytest
 from nbnlp.core.commands.init_config import demo_config
 from nbnlp.core.config import ConfigError
 from nbnlp.core.distributed.search_space import Distribution, as_space, check_space, parse_distribution, parse_params
-from nbnlp.core.distributed.sweep import error_summary, plan_sweep
+from nbnlp.core.distributed.sweep import plan_sweep
+from nbnlp.core.distributed.sweep_trial import error_summary
 from nbnlp.core.distributed.sweep_progress import SweepProgress, format_sweep_table, override_line
 from notebook_helpers import kernel_env, parse_table
 
