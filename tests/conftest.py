@@ -81,7 +81,7 @@ def ray_address(tmp_path_factory):
     shutdown()
     os.killpg(head.pid, signal.SIGTERM)  # --block stops the processes it started when it is terminated
     try:
-        head.wait(timeout=10)
+        head.wait(timeout=3)
     except subprocess.TimeoutExpired:
         os.killpg(head.pid, signal.SIGKILL)
     for proc in Path("/proc").iterdir():  # anything of this cluster that left the group (its paths name `temp`)

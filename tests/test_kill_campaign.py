@@ -16,7 +16,7 @@ _spec.loader.exec_module(kill_campaign)
 
 @pytest.mark.parametrize("fallback_swap", [False, True], ids=["exchange", "two-renames"])
 def test_nothing_saved_is_lost_when_training_is_killed(tmp_path: Path, fallback_swap: bool) -> None:
-    kills = kill_campaign.campaign(6 if not fallback_swap else 2, tmp_path, seed=1, fallback_swap=fallback_swap, echo=False)
+    kills = kill_campaign.campaign(4 if not fallback_swap else 2, tmp_path, seed=1, fallback_swap=fallback_swap, echo=False)
     lost = [k for k in kills if not (k.model_best and k.model_last and k.checkpoint)]
     assert not lost, lost
     aimed = [k for k in kills if k.aimed != "random"]
