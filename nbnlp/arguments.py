@@ -54,7 +54,7 @@ COMMON: dict[str, tuple[Arg, ...]] = {
         arg("--workers", "-w", type=int, default=1,
             help="train data-parallel on N Ray workers (default 1: this process; needs nbnlp[ray])"),
         arg("--address", default=None,
-            help="Ray cluster for the workers: 'auto' or ray://host:port (default: start a local Ray with N CPUs)"),
+            help="Ray cluster for the workers: 'auto', ray://host:port or HOST:PORT (default: $RAY_ADDRESS, else a new local Ray with N CPUs)"),
     ),
     "evaluate": (
         arg("data", help="annotated corpus file or folder (any format nbnlp.load_docs reads)"),

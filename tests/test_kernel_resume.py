@@ -31,7 +31,9 @@ def slow_steps(seconds: float):
         time.sleep(seconds)
     return before_update
 '''
-SLOW_BLOCK = '\n[training.before_update]\n@callbacks = "test.slow_steps.v1"\nseconds = 0.05\n'
+# 0.15 s a step: five steps between evaluations outlast the view's 0.3 s throttle, so renders between evaluations
+# always come (the tests wait for one to stop the run mid-way between checkpoints)
+SLOW_BLOCK = '\n[training.before_update]\n@callbacks = "test.slow_steps.v1"\nseconds = 0.15\n'
 
 
 @pytest.fixture
