@@ -21,6 +21,8 @@ from .run_state import global_random_states, optimizer_state
 from .setup import ConfigSource, TrainingSetup, data_parallel_updater, prepare_training
 from .signals import StopSignals
 
+STOPPED = "stopped"  # the stop reason of a run ended by `request_stop` (the notebook's Stop button)
+
 
 @dataclass
 class TrainResult:
@@ -88,7 +90,13 @@ class TrainingRun(SteppedRun[StepInfo]):
             self.last = self.history[-1] if self.history and self.history[-1].step == saved.loop.step else self.loop.step_info(saved.loop.last_in_epoch)
         frequency = self.settings.values.checkpoint_frequency
         self._checkpoint_every = frequency or self.settings.values.eval_frequency
+        self._stop_requested = False
         super().__init__()
+
+    def request_stop(self) -> None:
+        """End the run after the step under way, as a finished run does (both models and the checkpoint saved);
+        safe to call from a widget callback while the loop runs. `--resume` continues it later."""
+        self._stop_requested = True
 
     @property
     def model_best(self) -> Optional[Path]:
@@ -120,6 +128,9 @@ class TrainingRun(SteppedRun[StepInfo]):
                         self._save_last(info)
                         self._write_checkpoint()
                 yield info
+                if self._stop_requested and not info.stop_reason:
+                    info.stop_reason = STOPPED
+                    break
             outcome = "completed"
         except (KeyboardInterrupt, GeneratorExit, WorkerLost):
             outcome = "interrupted"  # a lost worker stops the run like an interrupt: what was trained is saved
