@@ -1,6 +1,7 @@
 """`nbnlp evaluate` and the HTML renderers for entities and parses."""
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -37,21 +38,55 @@ def test_render_entities_marks_and_escapes() -> None:
     markup = render_entities(parsed_doc())
     assert markup.count('class="nbnlp-ent"') == 3
     assert 'data-label="LOC"' in markup and "&lt;Bob&gt;" in markup and "<Bob>" not in markup
+    assert markup.count("color:#1f2937") == 6  # pastel marks keep dark text (mark and label) in a dark theme too
     plain = re.sub(r"<span[^>]*>[^<]*</span>", "", markup)
     assert re.sub(r"<[^>]+>", "", plain).replace("&lt;", "<").replace("&gt;", ">") == parsed_doc().text
 
 
 def test_render_dependencies_draws_every_arc() -> None:
     svg = render_dependencies(parsed_doc())
-    assert svg.count('stroke="#4b5563"') == 5  # every token but the root has an arc
+    assert svg.count('<path class="nbnlp-arc"') == 5  # every token but the root has an arc
+    assert svg.count('<text class="nbnlp-arc-label"') == 5 and svg.count('<text class="nbnlp-word"') == 6
     for label in ("nsubj", "obj", "case", "obl", "punct"):
         assert f">{label}</text>" in svg
     assert ">root</text>" not in svg and "&lt;Bob&gt;" in svg
+    # Its own scroller (the only one); colours from the theme's CSS variables, words in the text colour.
+    assert svg.startswith('<div class="nbnlp-parse nbnlp-parse-scroll"') and svg.count("overflow-x:auto") == 1
+    assert 'fill="currentColor"' in svg and "var(--jp-content-link-color" in svg and "#4b5563" not in svg
+
+
+def _texts(svg: str) -> list[tuple[str, float, float, int, str]]:
+    """(class, x, y, font size, text) of each <text> in `svg`."""
+    found = re.findall(r'<text class="([^"]+)" x="([\d.]+)" y="([\d.]+)" text-anchor="middle" font-size="(\d+)"[^>]*>([^<]*)</text>', svg)
+    return [(c, float(x), float(y), int(size), html.unescape(t)) for c, x, y, size, t in found]
+
+
+def test_dependency_svg_contains_every_label_and_stays_compact() -> None:
+    """A 40-token corpus sentence: the viewBox holds every word, tag and label (by a generous width estimate), labels
+    on one level never meet, labels sit above the words, and the arcs' height stays small (nesting, not length)."""
+    from nbnlp.core.render_deps import text_width
+
+    doc = next(d for d in nbnlp.load_docs(demo_path("ewt-train"), vocab=nbnlp.Vocab()) if len(d) >= 40)
+    svg = render_dependencies(doc)
+    width, height = map(float, re.search(r'viewBox="0 0 (\d+) (\d+)"', svg).groups())
+    assert re.search(rf'width="{width:.0f}" height="{height:.0f}"', svg)  # drawn at its natural size, never scaled
+    texts = _texts(svg)
+    assert sum(c == "nbnlp-word" for c, *_ in texts) == len(doc) and sum(c == "nbnlp-arc-label" for c, *_ in texts) == len(doc) - 1
+    for cls, x, y, size, text in texts:
+        half = text_width(text, size) / 2
+        assert 0 < x - half and x + half < width and size < y < height - 3, (cls, text)
+    word_top = min(y for c, _, y, size, _ in texts if c == "nbnlp-word") - 13
+    labels = [(y, x - text_width(t, s) / 2, x + text_width(t, s) / 2) for c, x, y, s, t in texts if c == "nbnlp-arc-label"]
+    assert all(y + 4 < word_top for y, _, _ in labels)
+    for k, (y, left, right) in enumerate(labels):
+        assert not any(y == y2 and left < r2 and l2 < right for y2, l2, r2 in labels[k + 1 :])
+    assert height < 300 and width < 65 * len(doc)  # 90 px a word before: 3,620 px for this sentence
 
 
 def test_render_page_is_self_contained() -> None:
     page = render_page([parsed_doc(), parsed_doc()], title="t")
     assert page.startswith("<!DOCTYPE html>") and page.count('class="nbnlp-doc"') == 2
+    assert "background:var(--jp-layout-color0, #fff)" in page  # readable standalone, themed inside JupyterLab
     assert "<script" not in page and "http" not in page.replace("http://www.w3.org/2000/svg", "")
 
 

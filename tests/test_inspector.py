@@ -71,8 +71,9 @@ def test_count_errors_agrees_with_the_scorer(parser_nlp: nbnlp.Language) -> None
     # Misaligned tokens are marked on both sides.
     k = next(i for i, e in enumerate(found) if e.misaligned_x)
     markup = render_example_html(raw.examples[k])
-    assert 'class="nbnlp-misaligned"' in markup.split('class="nbnlp-pred"')[1]
-    assert 'class="nbnlp-misaligned"' in markup.split('class="nbnlp-pred"')[0]
+    gold_side, pred_side = markup.split('class="nbnlp-pred"')
+    for side in (gold_side, pred_side):
+        assert re.search(r'<text class="nbnlp-word nbnlp-misaligned"', side)
 
 
 def test_errors_only_keeps_exactly_the_examples_with_errors(parsed: EvaluationResult) -> None:
@@ -139,8 +140,8 @@ def test_rendered_html_marks_a_planted_tag_and_arc_error(parsed: EvaluationResul
     assert count_errors(eg) == 1
     markup = render_example_html(eg, title="planted")
     gold_side, pred_side = markup.split('class="nbnlp-pred"')
-    assert re.search(r'<text class="nbnlp-wrong"[^>]*>PLANTED</text>', pred_side)
-    assert re.search(rf'<text class="nbnlp-wrong"[^>]*>{re.escape(gold_tag)}</text>', gold_side)
+    assert re.search(r'<text class="nbnlp-tag nbnlp-wrong"[^>]*>PLANTED</text>', pred_side)
+    assert re.search(rf'<text class="nbnlp-tag nbnlp-wrong"[^>]*>{re.escape(gold_tag)}</text>', gold_side)
     assert 'data-errors="1"' in markup and "1 error: 1 tag" in markup
     # A wrong head: the arc into that token turns red on both sides.
     heads = eg.predicted.arrays["HEAD"]
@@ -149,8 +150,9 @@ def test_rendered_html_marks_a_planted_tag_and_arc_error(parsed: EvaluationResul
     assert count_errors(eg) == 2
     markup = render_example_html(eg)
     gold_side, pred_side = markup.split('class="nbnlp-pred"')
-    assert len(re.findall(r'<path class="nbnlp-wrong"', pred_side)) == 1
-    assert len(re.findall(r'<path class="nbnlp-wrong"', gold_side)) == 1
+    assert len(re.findall(r'<path class="nbnlp-arc nbnlp-wrong" data-dep="{j}"'.format(j=j), pred_side)) == 1
+    assert len(re.findall(r'<path class="nbnlp-arc nbnlp-wrong" data-dep="{j}"'.format(j=j), gold_side)) == 1
+    assert len(re.findall(r'<text class="nbnlp-arc-label nbnlp-wrong"', markup)) == 2
 
 
 def test_entity_errors_match_the_scorer(ner_result: EvaluationResult) -> None:
@@ -198,3 +200,22 @@ def test_static_fallback_and_display_bundle(parsed: EvaluationResult, monkeypatc
     bundle, kwargs = shown[0]
     assert kwargs == {"raw": True} and bundle["text/html"] == static
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == inspector.widget.model_id
+
+
+def test_gold_above_predicted_in_one_shared_scroller(parsed: EvaluationResult) -> None:
+    eg = next(eg for eg in parsed.examples if count_errors(eg) and len(eg) >= 12)
+    markup = render_example_html(eg)
+    # One horizontal scroller holds both sides, gold first (above), each side's parse marked with data-side.
+    assert markup.count("nbnlp-parse-scroll") == 1 and markup.count("overflow-x:auto") == 1
+    scroller = markup.index("nbnlp-parse-scroll")
+    gold, pred = markup.index('class="nbnlp-gold" data-side="gold"'), markup.index('class="nbnlp-pred" data-side="predicted"')
+    assert scroller < gold < pred
+    assert markup.index('<div class="nbnlp-parse" data-side="gold">') < pred < markup.index('<div class="nbnlp-parse" data-side="predicted">')
+    # Same tokens on both sides: the same columns, so a word's gold and predicted arcs line up.
+    svgs = re.findall(r'<svg [^>]*data-side="(\w+)" width="(\d+)"', markup)
+    assert [s[0] for s in svgs] == ["gold", "predicted"] and svgs[0][1] == svgs[1][1]
+    gold_svg, pred_svg = markup.split('data-side="predicted" width=')
+    xs = [re.findall(r'<text class="nbnlp-word[^"]*" x="([\d.]+)"', part) for part in (gold_svg, pred_svg)]
+    assert xs[0] == xs[1] and len(xs[0]) == len(eg.predicted)
+    # Theme-aware colours, no fixed text colour: words follow the page's text colour.
+    assert "var(--jp-content-font-color1, #1f2937)" in markup and 'fill="currentColor"' in markup

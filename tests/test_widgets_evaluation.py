@@ -189,3 +189,13 @@ def test_evaluation_view_embeds_confusion_images(parsed: EvaluationResult, ner_r
 def test_confusion_matrix_rejects_unknown_kind(parsed: EvaluationResult) -> None:
     with pytest.raises(ValueError, match="unknown kind 'lemma'.*tag, pos, dep, ents, cats"):
         confusion_matrix(parsed, "lemma")
+
+
+def test_evaluation_html_uses_the_theme_colours(parsed: EvaluationResult) -> None:
+    """Text, muted text and borders come from JupyterLab's CSS variables (with light fallbacks), so the tables read in
+    the dark theme; the CSS classes stay."""
+    markup = evaluation_html(parsed)
+    assert markup.startswith('<div class="nbnlp-eval"') and 'class="nbnlp-scores"' in markup
+    assert "color:var(--jp-content-font-color1, #1f2937)" in markup and "color:var(--jp-content-font-color2, #6b7280)" in markup
+    assert "border-bottom:1px solid var(--jp-border-color2, #e5e7eb)" in markup
+    assert not re.search(r"(?<![\w-])color:#", markup)  # no fixed text colour left

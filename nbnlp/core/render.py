@@ -1,8 +1,22 @@
 """HTML renderers for entities and dependency parses: self-contained markup, no JavaScript, no IPython.
 
-The same strings serve `nbnlp evaluate --displacy-path` (written to files by `write_renderings`) and
-the notebook views (shown with IPython's HTML display), so they must work anywhere HTML does:
-inline styles and inline SVG only.
+The same strings serve `nbnlp evaluate --displacy-path` (written to files by `write_renderings`), the
+notebook views (shown with IPython's HTML display) and the example inspector, so they must work anywhere
+HTML does: inline styles and inline SVG only. They fit a notebook's width without clipping anything: text
+wraps, and a parse (drawn at its natural size by `render_deps`) scrolls inside its own horizontal
+scroller, the only one. Colours follow JupyterLab's light and dark themes (`render_style`).
+
+Stable CSS hooks (tests and users' stylesheets rely on them):
+- `.nbnlp-parse`: one parse rendering; standalone it is also its scroller, `.nbnlp-parse.nbnlp-parse-scroll`.
+  In the inspector, the gold and the predicted `.nbnlp-parse[data-side="gold"|"predicted"]` sit one above
+  the other in one shared `.nbnlp-parse-scroll`, in the same columns when the tokens are the same.
+- `svg.nbnlp-deps` (with `data-side` in the inspector): the drawing; `text.nbnlp-word` (with `data-i`, the
+  token index) per word, `text.nbnlp-tag` per tag, `path.nbnlp-arc` per arc and `text.nbnlp-arc-label` per
+  arc label (both with `data-dep`, the dependent's token index), `path.nbnlp-arrow` per arrowhead.
+- `.nbnlp-wrong` on anything wrong (tag, arc, arc label, entity, class bar); `.nbnlp-misaligned` on words
+  whose tokenization differs from the gold one.
+- `.nbnlp-ents` (entity view) with `mark.nbnlp-ent[data-label]`; `.nbnlp-tokens` (words with tags, for
+  docs without a parse); `.nbnlp-cat-bars`; `.nbnlp-doc` per doc of a written page.
 """
 from __future__ import annotations
 
@@ -13,20 +27,29 @@ from typing import Collection, Iterable, Mapping, Sequence
 
 from .corpus.atomic import atomic_write
 from .doc import Doc
+from .render_deps import DepMarks, _token_label, dependency_svgs
+from .render_style import (
+    BACKGROUND, BAR, BORDER, ENTITY_TEXT, FONT, MISALIGNED_COLOUR, MUTED, PAGE_BACKGROUND, TEXT, WRONG_COLOUR, paint,
+)
 
 # Soft colours for entity labels; a label not listed gets a stable colour from its hash.
 LABEL_COLOURS = {
     "PER": "#aa9cfc", "PERSON": "#aa9cfc", "ORG": "#7aecec", "LOC": "#ff9561", "GPE": "#feca74",
     "MISC": "#e4e7d2", "DATE": "#bfe1d9", "NORP": "#c887fb", "FAC": "#9cc9cc", "PRODUCT": "#bfeeb7",
 }
-WRONG_COLOUR = "#dc2626"  # errors in the inspector
-MISALIGNED_COLOUR = "#d97706"  # tokens whose tokenization differs from the gold one
 _FALLBACK = ("#ddd6fe", "#fde68a", "#bbf7d0", "#fecaca", "#bae6fd", "#fbcfe8", "#d9f99d", "#e9d5ff")
 
 PAGE_STYLE = (
-    "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:1.5em;color:#1f2937}"
-    ".nbnlp-doc{margin:0 0 2em 0;padding-bottom:1em;border-bottom:1px solid #e5e7eb}"
-    ".nbnlp-doc h3{font-size:0.85em;color:#6b7280;font-weight:500;margin:0 0 0.5em 0}"
+    f"body{{font-family:{FONT};margin:1.5em;color:{TEXT};background:{PAGE_BACKGROUND}}}"
+    f".nbnlp-doc{{margin:0 0 2em 0;padding-bottom:1em;border-bottom:1px solid {BORDER}}}"
+    f".nbnlp-doc h3{{font-size:0.85em;color:{MUTED};font-weight:500;margin:0 0 0.5em 0}}"
+)
+# The one horizontal scroller of a parse (or of gold and predicted together). `container-type` keeps the
+# drawing's width out of the surrounding layout (a notebook output or widget does not grow with it) and lets
+# text inside wrap at the visible width (`100cqi`).
+SCROLL_STYLE = (
+    f"overflow-x:auto;overflow-y:hidden;max-width:100%;container-type:inline-size;background:{BACKGROUND};"
+    "border-radius:0.3em"
 )
 
 
@@ -45,7 +68,8 @@ def render_entities(doc: Doc) -> str:
 def render_entities_marked(doc: Doc, wrong: Collection[tuple[int, int, str]] = ()) -> str:
     """`render_entities`, with the entities keyed (start_char, end_char, label) in `wrong` outlined in red.
 
-    The inspector uses it to show missed gold entities and spurious predicted ones.
+    The inspector uses it to show missed gold entities and spurious predicted ones. Marks have pastel
+    backgrounds and dark text in either theme.
     """
     text = doc.text
     wrong = set(wrong)
@@ -58,28 +82,31 @@ def render_entities_marked(doc: Doc, wrong: Collection[tuple[int, int, str]] = (
         cls = "nbnlp-ent nbnlp-wrong" if is_wrong else "nbnlp-ent"
         outline = f"outline:2px solid {WRONG_COLOUR};" if is_wrong else ""
         parts.append(
-            f'<mark class="{cls}" data-label="{html.escape(label)}" style="background:{label_colour(label)};{outline}'
-            'padding:0.15em 0.35em;margin:0 0.1em;border-radius:0.35em;line-height:2.2">'
+            f'<mark class="{cls}" data-label="{html.escape(label)}" style="background:{label_colour(label)};color:{ENTITY_TEXT};'
+            f'{outline}padding:0.15em 0.35em;margin:0 0.1em;border-radius:0.35em;line-height:2.2">'
             f"{html.escape(text[ent.start_char:ent.end_char])}"
-            '<span style="font-size:0.7em;font-weight:700;margin-left:0.4em;text-transform:uppercase;'
+            f'<span style="font-size:0.7em;font-weight:700;margin-left:0.4em;text-transform:uppercase;color:{ENTITY_TEXT};'
             f'vertical-align:middle">{html.escape(label)}</span></mark>'
         )
         pos = ent.end_char
     parts.append(html.escape(text[pos:]))
     body = "".join(parts).replace("\n", "<br>")
-    return f'<div class="nbnlp-ents" style="line-height:2.4;white-space:pre-wrap">{body}</div>'
+    return f'<div class="nbnlp-ents" style="line-height:2.4;white-space:pre-wrap;overflow-wrap:anywhere">{body}</div>'
 
 
-def render_dependencies(doc: Doc, *, word_spacing: int = 90, arc_height: int = 28) -> str:
-    """An inline SVG of the parse: words and tags along the bottom, labelled arcs from heads to dependents."""
-    return render_dependencies_marked(doc, word_spacing=word_spacing, arc_height=arc_height)
+def render_dependencies(doc: Doc, *, word_spacing: int = 0, arc_height: int | None = None) -> str:
+    """The parse as an inline SVG in its own horizontal scroller: words and tags along the bottom,
+    labelled arcs from heads to dependents. `word_spacing` is a least distance between word centres
+    (0: as close as the text allows); `arc_height` is accepted for compatibility and unused (arcs are
+    as high as their nesting needs)."""
+    return render_dependencies_marked(doc, word_spacing=word_spacing)
 
 
 def render_dependencies_marked(
     doc: Doc,
     *,
-    word_spacing: int = 90,
-    arc_height: int = 28,
+    word_spacing: int = 0,
+    arc_height: int | None = None,
     tag_attr: str | None = None,
     wrong_arcs: Collection[int] = (),
     wrong_tags: Collection[int] = (),
@@ -91,74 +118,9 @@ def render_dependencies_marked(
     `tag_attr` ("tag" or "pos") picks the label under each word; by default the tag, else the POS.
     A doc without heads gives the words and tags only.
     """
-    wrong_arcs, wrong_tags, misaligned = set(wrong_arcs), set(wrong_tags), set(misaligned)
-    words = [t for t in doc if not t.is_space]
-    index = {t.i: k for k, t in enumerate(words)}
-    arcs = []
-    for t in words:
-        head = int(doc.arrays["HEAD"][t.i])
-        if head < 0 or head == t.i or head not in index:
-            continue
-        arcs.append((index[head], index[t.i], t.dep_, t.i in wrong_arcs))
-    # Level of each arc: one above the highest arc nested inside it, so arcs never cross labels.
-    levels: dict[tuple[int, int], int] = {}
-    for head, dep, _, _ in sorted(arcs, key=lambda a: abs(a[0] - a[1])):
-        lo, hi = min(head, dep), max(head, dep)
-        inner = [lvl for (a, b), lvl in levels.items() if lo <= a and b <= hi and (a, b) != (lo, hi)]
-        levels[(lo, hi)] = 1 + max(inner, default=0)
-    top = max(levels.values(), default=0)
-    offset_y = top * arc_height + 30
-    width = max(len(words), 1) * word_spacing + 20
-    height = offset_y + 60
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="nbnlp-deps" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" style="font-family:inherit;font-size:13px;max-width:none">'
-    ]
-    for k, t in enumerate(words):
-        x = 10 + k * word_spacing + word_spacing / 2
-        if t.i in misaligned:
-            out.append(_svg_text(x, offset_y + 22, t.text, MISALIGNED_COLOUR, css_class="nbnlp-misaligned", extra='text-decoration="underline"'))
-        else:
-            out.append(_svg_text(x, offset_y + 22, t.text, "currentColor"))
-        tag = _token_label(t, tag_attr)
-        if tag:
-            if t.i in wrong_tags:
-                out.append(_svg_text(x, offset_y + 40, tag, WRONG_COLOUR, css_class="nbnlp-wrong", extra='font-size="11" font-weight="700"'))
-            else:
-                out.append(_svg_text(x, offset_y + 40, tag, "#6b7280", extra='font-size="11"'))
-    for head, dep, label, is_wrong in arcs:
-        lo, hi = min(head, dep), max(head, dep)
-        level = levels[(lo, hi)]
-        x1 = 10 + lo * word_spacing + word_spacing / 2 + 6
-        x2 = 10 + hi * word_spacing + word_spacing / 2 - 6
-        y = offset_y - level * arc_height
-        stroke, label_fill, cls = (WRONG_COLOUR, WRONG_COLOUR, ' class="nbnlp-wrong"') if is_wrong else ("#4b5563", "#1d4ed8", "")
-        out.append(
-            f'<path{cls} d="M{x1:.0f},{offset_y} C{x1:.0f},{y} {x2:.0f},{y} {x2:.0f},{offset_y}" '
-            f'fill="none" stroke="{stroke}" stroke-width="1.5"/>'
-        )
-        tip = x2 if dep == hi else x1
-        out.append(f'<path d="M{tip - 4:.0f},{offset_y - 7} L{tip:.0f},{offset_y} L{tip + 4:.0f},{offset_y - 7}" fill="{stroke}"/>')
-        out.append(
-            f'<text{cls} x="{(x1 + x2) / 2:.0f}" y="{y + level * 2 + 4:.0f}" text-anchor="middle" font-size="11" '
-            f'fill="{label_fill}" style="paint-order:stroke" stroke="white" stroke-width="3">{html.escape(label)}</text>'
-        )
-    out.append("</svg>")
-    return f'<div class="nbnlp-parse" style="overflow-x:auto">{"".join(out)}</div>'
-
-
-def _svg_text(x: float, y: float, text: str, fill: str, *, css_class: str = "", extra: str = "") -> str:
-    """One centred SVG text (a word or its tag); `extra` adds attributes after the fill (font, underline)."""
-    cls = f'class="{css_class}" ' if css_class else ""
-    return f'<text {cls}x="{x:.0f}" y="{y}" text-anchor="middle" fill="{fill}"{" " + extra if extra else ""}>{html.escape(text)}</text>'
-
-
-def _token_label(token: object, tag_attr: str | None) -> str:
-    if tag_attr == "tag":
-        return token.tag_  # type: ignore[attr-defined]
-    if tag_attr == "pos":
-        return token.pos_  # type: ignore[attr-defined]
-    return token.tag_ or token.pos_  # type: ignore[attr-defined]
+    marks = DepMarks(wrong_arcs=wrong_arcs, wrong_tags=wrong_tags, misaligned=misaligned)
+    (svg,) = dependency_svgs([(doc, marks)], tag_attr=tag_attr, min_spacing=word_spacing)
+    return f'<div class="nbnlp-parse nbnlp-parse-scroll" style="{SCROLL_STYLE}">{svg}</div>'
 
 
 def render_tagged_tokens(
@@ -171,12 +133,12 @@ def render_tagged_tokens(
     for t in doc:
         if t.is_space:
             continue
-        word_style = f"color:{MISALIGNED_COLOUR};text-decoration:underline" if t.i in misaligned else ""
+        word_style = paint("color", MISALIGNED_COLOUR) + ";text-decoration:underline" if t.i in misaligned else ""
         tag = _token_label(t, tag_attr)
         if t.i in wrong:
-            tag_html = f'<span class="nbnlp-wrong" style="color:{WRONG_COLOUR};font-weight:700">{html.escape(tag)}</span>'
+            tag_html = f'<span class="nbnlp-wrong" style="{paint("color", WRONG_COLOUR)};font-weight:700">{html.escape(tag)}</span>'
         else:
-            tag_html = f'<span style="color:#6b7280">{html.escape(tag)}</span>'
+            tag_html = f'<span style="color:{MUTED}">{html.escape(tag)}</span>'
         cls = ' class="nbnlp-misaligned"' if t.i in misaligned else ""
         cells.append(
             '<span style="display:inline-flex;flex-direction:column;align-items:center;margin:0 0.3em 0.4em 0">'
@@ -194,13 +156,13 @@ def render_cat_bars(
     rows = []
     for label, score in sorted(cats.items(), key=lambda kv: (-kv[1], kv[0]))[:max_labels]:
         pct = max(0.0, min(1.0, float(score))) * 100
-        colour = WRONG_COLOUR if label in wrong else "#60a5fa"
+        colour = WRONG_COLOUR if label in wrong else BAR
         cls = ' class="nbnlp-wrong"' if label in wrong else ""
         weight = "700" if label in highlight else "400"
         rows.append(
             f'<div{cls} data-label="{html.escape(label)}" style="display:flex;align-items:center;gap:0.5em;font-size:0.85em">'
             f'<span style="width:9em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-weight:{weight}">{html.escape(label)}</span>'
-            '<span style="flex:0 0 10em;height:0.8em;background:#e5e7eb;border-radius:0.2em">'
+            f'<span style="flex:0 0 10em;height:0.8em;background:{BORDER};border-radius:0.2em">'
             f'<span style="display:block;height:100%;width:{pct:.1f}%;background:{colour};border-radius:0.2em"></span></span>'
             f'<span style="font-variant-numeric:tabular-nums">{float(score):.3f}</span></div>'
         )
@@ -218,7 +180,7 @@ def render_doc(doc: Doc, styles: Sequence[str] = ("ents", "deps"), title: str | 
         parts.append(render_dependencies(doc))
     if doc.cats:
         cats = ", ".join(f"{html.escape(k)} {v:.2f}" for k, v in sorted(doc.cats.items(), key=lambda kv: -kv[1]))
-        parts.append(f'<div class="nbnlp-cats" style="font-size:0.9em;color:#374151">{cats}</div>')
+        parts.append(f'<div class="nbnlp-cats" style="font-size:0.9em;color:{TEXT}">{cats}</div>')
     if len(parts) == (1 if title else 0):
         parts.append(f"<div>{html.escape(doc.text)}</div>")
     return f'<div class="nbnlp-doc">{"".join(parts)}</div>'
@@ -229,6 +191,7 @@ def render_page(docs: Iterable[Doc], *, styles: Sequence[str] = ("ents", "deps")
     blocks = "\n".join(render_doc(doc, styles, title=f"#{k + 1}") for k, doc in enumerate(docs))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{PAGE_STYLE}</style></head>\n<body>\n"
         f"<h1 style=\"font-size:1.2em\">{html.escape(title)}</h1>\n{blocks}\n</body></html>\n"
     )

@@ -3,7 +3,9 @@
 The numbers come from the core (`nbnlp.core.scores`: `per_label_tables`, `confusion_matrix`,
 `overall_scores`); this module only draws them. Everything is plain HTML with inline styles plus
 PNG images (matplotlib's Agg backend on `Figure` objects, never pyplot), so the view shows the
-same in Jupyter, VS Code, nbconvert and a saved notebook, with or without widget JavaScript.
+same in Jupyter, VS Code, nbconvert and a saved notebook, with or without widget JavaScript. Text and
+border colours are JupyterLab's CSS variables with light fallbacks (`nbnlp.core.render_style`), so the
+tables read well in the dark theme and in a standalone file.
 """
 from __future__ import annotations
 
@@ -14,13 +16,14 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..core.render_style import BORDER, BORDER_STRONG, FONT, MUTED, TEXT
 from ..core.scores.confusion import available_kinds, confusion_matrix, top_labels
 from ..core.scores.display import KIND_TITLES, overall_scores, percent
 from ..core.scores.per_label import LabelRow, per_label_tables
 
 _TABLE = "border-collapse:collapse;font-size:0.85em;margin:0.3em 0 1em 0"
-_TH = "text-align:left;padding:0.2em 0.7em;border-bottom:1px solid #9ca3af;font-weight:600"
-_TD = "padding:0.15em 0.7em;border-bottom:1px solid #e5e7eb"
+_TH = f"text-align:left;padding:0.2em 0.7em;border-bottom:1px solid {BORDER_STRONG};font-weight:600;color:{TEXT}"
+_TD = f"padding:0.15em 0.7em;border-bottom:1px solid {BORDER};color:{TEXT}"
 _NUM = _TD + ";text-align:right;font-variant-numeric:tabular-nums"
 
 
@@ -68,7 +71,7 @@ def confusion_matrix_png(labels: Sequence[str], counts: np.ndarray, title: str =
 # ----- HTML -----------------------------------------------------------------------------------------
 def _scores_table(scores: Mapping[str, Any]) -> str:
     body = "".join(
-        f'<tr><td style="{_TD}">{html.escape(name)}</td><td style="{_TD};color:#6b7280;font-family:monospace">{html.escape(key)}</td>'
+        f'<tr><td style="{_TD}">{html.escape(name)}</td><td style="{_TD};color:{MUTED};font-family:monospace">{html.escape(key)}</td>'
         f'<td style="{_NUM}">{html.escape(value)}</td></tr>'
         for key, name, value in overall_scores(scores)
     )
@@ -82,13 +85,13 @@ def _label_table(key: str, title: str, support_name: str, rows: Sequence[LabelRo
     body = "".join(
         f'<tr><td style="{_TD}">{html.escape(row.label)}</td><td style="{_NUM}">{percent(row.p)}</td>'
         f'<td style="{_NUM}">{percent(row.r)}</td><td style="{_NUM}">{percent(row.f)}</td>'
-        f'<td style="{_NUM};color:#6b7280">{"" if row.support is None else row.support}</td></tr>'
+        f'<td style="{_NUM};color:{MUTED}">{"" if row.support is None else row.support}</td></tr>'
         for row in rows
     )
     return (
         f'<details class="nbnlp-per-label" data-key="{html.escape(key)}" open style="flex:0 1 auto">'
         f'<summary style="cursor:pointer;font-weight:600;font-size:0.9em">{html.escape(title)} '
-        f'<span style="color:#6b7280;font-weight:400">({len(rows)} labels)</span></summary>'
+        f'<span style="color:{MUTED};font-weight:400">({len(rows)} labels)</span></summary>'
         f'<table style="{_TABLE}"><thead><tr><th style="{_TH}">Label</th><th style="{_TH};text-align:right">P</th>'
         f'<th style="{_TH};text-align:right">R</th><th style="{_TH};text-align:right">F</th>'
         f'<th style="{_TH};text-align:right" title="{html.escape(support_name)}">Support</th></tr></thead>'
@@ -106,7 +109,7 @@ def evaluation_html(result: Any, *, images: Mapping[str, bytes] | None = None) -
     """The evaluation as self-contained HTML: the overall scores table, then the per-label tables,
     then any `images` ({title: PNG bytes}, e.g. confusion matrices). Inline styles, no scripts."""
     parts = [
-        '<div class="nbnlp-eval" style="font-family:system-ui,-apple-system,\'Segoe UI\',sans-serif;color:#1f2937">',
+        f'<div class="nbnlp-eval" style="font-family:{FONT};color:{TEXT}">',
         f'<div style="font-weight:600;margin-bottom:0.2em">Evaluation: {len(result.examples)} docs, '
         f"{getattr(result, 'n_words', 0) or sum(len(eg.predicted) for eg in result.examples)} words</div>",
         _scores_table(result.scores),

@@ -1,4 +1,4 @@
-"""The example inspector: browse evaluated examples, gold next to predicted, with every error marked.
+"""The example inspector: browse evaluated examples, gold above predicted, with every error marked.
 
 Error finding goes through each Example's alignment, so it works when the pipeline tokenized the
 text differently from the gold corpus: a token-level value is compared only where the two tokens
@@ -16,13 +16,9 @@ import numpy as np
 
 from ..core.example import Example
 from ..core.scores.ner import entity_offsets
-from ..core.render import (
-    WRONG_COLOUR,
-    render_cat_bars,
-    render_dependencies_marked,
-    render_entities_marked,
-    render_tagged_tokens,
-)
+from ..core.render import SCROLL_STYLE, render_cat_bars, render_entities_marked, render_tagged_tokens
+from ..core.render_deps import DepMarks, dependency_svgs
+from ..core.render_style import BORDER, FONT, MUTED, OK_COLOUR, TEXT, WRONG_COLOUR, paint
 
 SORTS = {"document": "document order", "errors": "most errors first"}
 EntityKey = tuple[int, int, str]  # (start_char, end_char, label)
@@ -151,28 +147,39 @@ def _tag_attr(doc: Any) -> str | None:
     return None
 
 
-def _side(doc: Any, *, tag_attr: str | None, show_parse: bool, show_ents: bool, wrong_tags: set[int],
-          wrong_arcs: set[int], wrong_ents: set[EntityKey], misaligned: set[int], cats_html: str) -> str:
+# Each side is as wide as its widest part (so its sticky "Gold"/"Predicted" label stays in view while the
+# shared scroller scrolls), and its wrapping text is as wide as the scroller's visible area (`cqi`).
+_SIDE = "width:max-content;min-width:100%;box-sizing:border-box;padding:0.35em 0.6em"
+_SIDE_LABEL = (
+    f"position:sticky;left:0.6em;display:inline-block;font-size:0.75em;font-weight:700;letter-spacing:0.05em;"
+    f"color:{MUTED};text-transform:uppercase"
+)
+_FLOW = "max-width:calc(100cqi - 1.2em)"
+
+
+def _side(doc: Any, *, side: str, tag_attr: str | None, show_ents: bool, wrong_tags: set[int], wrong_ents: set[EntityKey],
+          misaligned: set[int], cats_html: str, parse_svg: str) -> str:
+    """One side's views, top to bottom: entities, the parse (or tagged words), class bars."""
     parts = []
     if show_ents:
-        parts.append(render_entities_marked(doc, wrong_ents))
-    if show_parse and doc.has_annotation("HEAD"):
-        parts.append(render_dependencies_marked(
-            doc, word_spacing=72, tag_attr=tag_attr, wrong_arcs=wrong_arcs, wrong_tags=wrong_tags, misaligned=misaligned,
-        ))
+        parts.append(f'<div style="{_FLOW}">{render_entities_marked(doc, wrong_ents)}</div>')
+    if parse_svg:
+        parts.append(f'<div class="nbnlp-parse" data-side="{side}">{parse_svg}</div>')
     elif tag_attr is not None:
-        parts.append(render_tagged_tokens(doc, tag_attr, wrong=wrong_tags, misaligned=misaligned))
+        parts.append(f'<div style="{_FLOW}">{render_tagged_tokens(doc, tag_attr, wrong=wrong_tags, misaligned=misaligned)}</div>')
     if cats_html:
         parts.append(cats_html)
     if not parts:
-        parts.append(f"<div>{html.escape(doc.text)}</div>")
+        parts.append(f'<div style="{_FLOW}">{html.escape(doc.text)}</div>')
     return "".join(parts)
 
 
 def render_example_html(example: Example, *, title: str | None = None, errors: ExampleErrors | None = None) -> str:
-    """Gold and predicted side by side (entities, tags under tokens, arcs, class bars), errors in red.
+    """Gold above predicted (entities, tags under tokens, arcs, class bars), errors in red, fitting the width.
 
-    Only the layers the pipeline predicts are drawn. Self-contained HTML and SVG, no scripts.
+    Both sides share one horizontal scroller (`.nbnlp-parse-scroll`), and when the tokens are the same their
+    parses share columns, so a word's gold and predicted arcs line up. Only the layers the pipeline predicts
+    are drawn. Self-contained HTML and SVG, no scripts; colours follow the notebook's theme.
     """
     x, y = example.predicted, example.reference
     errors = errors if errors is not None else find_errors(example)
@@ -184,29 +191,37 @@ def render_example_html(example: Example, *, title: str | None = None, errors: E
     gold_cats = render_cat_bars(y.cats, highlight=gold_top) if x.cats and y.cats else ""
     pred_top = {max(sorted(x.cats), key=lambda label: x.cats[label])} if x.cats else set()
     pred_cats = render_cat_bars(x.cats, highlight=gold_top, wrong=pred_top if errors.cats_wrong else ()) if x.cats else ""
+    gold_svg = pred_svg = ""
+    if show_parse:
+        gold_marks = DepMarks(wrong_arcs=errors.gold_arcs, wrong_tags=gold_wrong_tags, misaligned=errors.misaligned_y)
+        pred_marks = DepMarks(wrong_arcs=errors.arcs, wrong_tags=wrong_tags, misaligned=errors.misaligned_x)
+        if y.has_annotation("HEAD"):
+            gold_svg, pred_svg = dependency_svgs([(y, gold_marks), (x, pred_marks)], tag_attr=tag_attr, sides=("gold", "predicted"))
+        else:
+            (pred_svg,) = dependency_svgs([(x, pred_marks)], tag_attr=tag_attr, sides=("predicted",))
     gold_html = _side(
-        y, tag_attr=tag_attr, show_parse=show_parse, show_ents=show_ents, wrong_tags=gold_wrong_tags,
-        wrong_arcs=errors.gold_arcs, wrong_ents=errors.missed, misaligned=errors.misaligned_y, cats_html=gold_cats,
+        y, side="gold", tag_attr=tag_attr, show_ents=show_ents, wrong_tags=gold_wrong_tags, wrong_ents=errors.missed,
+        misaligned=errors.misaligned_y, cats_html=gold_cats, parse_svg=gold_svg,
     )
     pred_html = _side(
-        x, tag_attr=tag_attr, show_parse=show_parse, show_ents=show_ents, wrong_tags=wrong_tags,
-        wrong_arcs=errors.arcs, wrong_ents=errors.spurious, misaligned=errors.misaligned_x, cats_html=pred_cats,
+        x, side="predicted", tag_attr=tag_attr, show_ents=show_ents, wrong_tags=wrong_tags, wrong_ents=errors.spurious,
+        misaligned=errors.misaligned_x, cats_html=pred_cats, parse_svg=pred_svg,
     )
     total = errors.total
-    badge_colour = WRONG_COLOUR if total else "#059669"
+    badge = paint("color", WRONG_COLOUR if total else OK_COLOUR)
     head = (
-        '<div style="display:flex;gap:1em;align-items:baseline;margin-bottom:0.3em">'
+        '<div style="display:flex;flex-wrap:wrap;gap:0 1em;align-items:baseline;margin-bottom:0.3em">'
         + (f'<span style="font-weight:600">{html.escape(title)}</span>' if title else "")
-        + f'<span class="nbnlp-error-summary" data-errors="{total}" style="color:{badge_colour};font-size:0.85em">'
+        + f'<span class="nbnlp-error-summary" data-errors="{total}" style="{badge};font-size:0.85em">'
         f"{html.escape(errors.summary())}</span></div>"
     )
-    column = "flex:1 1 380px;min-width:0;border:1px solid #e5e7eb;border-radius:0.4em;padding:0.4em 0.6em"
-    label = "font-size:0.75em;font-weight:700;letter-spacing:0.05em;color:#6b7280;text-transform:uppercase"
     return (
-        f'<div class="nbnlp-example" data-errors="{total}" style="margin:0 0 1.2em 0">{head}'
-        '<div style="display:flex;flex-wrap:wrap;gap:0.8em;align-items:flex-start">'
-        f'<div class="nbnlp-gold" style="{column}"><div style="{label}">Gold</div>{gold_html}</div>'
-        f'<div class="nbnlp-pred" style="{column}"><div style="{label}">Predicted</div>{pred_html}</div>'
+        f'<div class="nbnlp-example" data-errors="{total}" style="margin:0 0 1.2em 0;color:{TEXT};max-width:100%;'
+        f'min-width:0;line-height:1.4;white-space:normal">{head}'
+        f'<div class="nbnlp-compare nbnlp-parse-scroll" style="{SCROLL_STYLE};border:1px solid {BORDER}">'
+        f'<div class="nbnlp-gold" data-side="gold" style="{_SIDE}"><div style="{_SIDE_LABEL}">Gold</div>{gold_html}</div>'
+        f'<div class="nbnlp-pred" data-side="predicted" style="{_SIDE};border-top:1px dashed {BORDER}">'
+        f'<div style="{_SIDE_LABEL}">Predicted</div>{pred_html}</div>'
         "</div></div>"
     )
 
@@ -314,7 +329,7 @@ class ExampleInspector:
     def render_current(self) -> str:
         index = self.current_index
         if index is None:
-            return '<div class="nbnlp-empty" style="color:#6b7280">No examples match.</div>'
+            return f'<div class="nbnlp-empty" style="color:{MUTED}">No examples match.</div>'
         return self.render(index)
 
     def _summary(self) -> str:
@@ -329,8 +344,8 @@ class ExampleInspector:
             note += " (errors only)"
         blocks = "".join(self.render(i) for i in shown) or self.render_current()
         return (
-            '<div class="nbnlp-inspector" style="font-family:system-ui,-apple-system,\'Segoe UI\',sans-serif;color:#1f2937">'
-            f'<div style="color:#6b7280;font-size:0.85em;margin-bottom:0.5em">{html.escape(note)}</div>{blocks}</div>'
+            f'<div class="nbnlp-inspector" style="font-family:{FONT};color:{TEXT}">'
+            f'<div style="color:{MUTED};font-size:0.85em;margin-bottom:0.5em">{html.escape(note)}</div>{blocks}</div>'
         )
 
     # ----- widget -----------------------------------------------------------------------------------
