@@ -5,6 +5,7 @@ Each group of magics is its own `Magics` class (training, evaluation, toolbox, s
 """
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any, Optional
 
@@ -35,6 +36,11 @@ def _view_kind(shell: Any, requested: str) -> str:
 
 
 
+_SHELL_STATE: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
+RUNS_FOLDER = "runs_folder"  # state key: the runs folder last listed or trained into (`%nlp_runs`, `run-3` lookups)
+
+
+
 class NamespaceMagics(Magics):
     """Helpers reading the user's namespace; the magics themselves live in the subclasses."""
 
@@ -42,6 +48,30 @@ class NamespaceMagics(Magics):
     @property
     def ns(self) -> dict[str, Any]:
         return self.shell.user_ns
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """Per-shell state every group of magics shares (each group is its own Magics instance)."""
+        return _SHELL_STATE.setdefault(self.shell, {})
+
+    @property
+    def runs_folder(self) -> Optional[Path]:
+        """The config's runs folder last listed (`%nlp_runs`) or trained into, where run names are looked up."""
+        return self.state.get(RUNS_FOLDER)
+
+    def _run_output(self, config_name: str, output: Optional[str] = None, *, resume: bool = False,
+                    overwrite: bool = False) -> tuple[Optional[str], bool]:
+        """(output folder, resume) for a training of `config_name`: `output` as given (refused if it holds a run, unless
+        resume/overwrite), else a new `training/<config>/run-N` (with `resume`: the latest one). Remembers the runs
+        folder for `%nlp_runs` and run names, and prints the one-line note of --overwrite or a resume."""
+        from ..core.training.runs import resolve_output, runs_folder
+
+        folder = runs_folder(config_name)
+        target = resolve_output(output, runs=folder, resume=resume, overwrite=overwrite)
+        self.state[RUNS_FOLDER] = folder if output is None else Path(output).parent
+        if target.note:
+            print(target.note)
+        return (str(target.path) if target.path is not None else None), target.resume
 
     def _config_source(self, ref: Optional[str]) -> tuple[Any, str]:
         """A config from a variable (Config, dict or config text), `demo`, or a file; plus a short name for it."""
@@ -79,12 +109,17 @@ class NamespaceMagics(Magics):
                 ref = str(value)
             else:
                 raise UsageError(f"{ref!r} is a {type(value).__name__}, not a pipeline (a Language, a training result or a model path)")
+        from ..core.training.runs import find_run_model
+
+        model = find_run_model(ref, self.runs_folder)  # a run folder, or a run's name (run-3) under the runs folder
         try:
-            return load(ref)
+            return load(str(model) if model is not None else ref)
         except (ConfigError, DamagedFileError):
             raise  # a pipeline folder that does not load: its own message names the file and what to do
-        except USER_ERRORS as err:
-            raise UsageError(f"no pipeline variable, folder or installed package named {ref!r} ({err})") from None
+        except USER_ERRORS:
+            what = "pipeline variable, pipeline folder" + (
+                f", installed pipeline package or run in {self.runs_folder}" if self.runs_folder is not None else " or installed pipeline package")
+            raise UsageError(f"no {what} named {ref!r}") from None  # load's own message would say it a second time
 
     def _path(self, ref: str) -> str:
         """A data path given literally or through a variable holding a path."""

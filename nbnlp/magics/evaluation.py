@@ -50,7 +50,11 @@ class EvaluationMagics(NamespaceMagics):
             result = value
         else:
             if args.data is None:
-                raise UsageError("DATA is needed unless NLP is an evaluation result (from %nlp_evaluate)")
+                if args.nlp not in self.ns:
+                    raise UsageError(f"no variable named {args.nlp!r}: give an evaluation result (from %nlp_evaluate), or a "
+                                     "pipeline and the DATA to evaluate it on")
+                raise UsageError(f"{args.nlp!r} is a {type(value).__name__}: give the DATA to evaluate it on "
+                                 "(or an evaluation result from %nlp_evaluate)")
             result = self._evaluate(args.nlp, args.data, args.gold_preproc, None)
         display(ExampleInspector(result.examples, errors_only=args.errors_only))
 

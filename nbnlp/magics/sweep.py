@@ -12,7 +12,7 @@ from ..arguments import arg
 from ..core.scores.display import format_score
 from ..magic_args import command_arguments, parse_line
 from ..magic_errors import USER_ERRORS, user_errors
-from .base import DEFAULT_CONFIG_NAME, NamespaceMagics, _view_kind, result_name
+from .base import DEFAULT_CONFIG_NAME, RUNS_FOLDER, NamespaceMagics, _view_kind, result_name
 
 
 @magics_class
@@ -23,7 +23,8 @@ class SweepMagics(NamespaceMagics):
     @command_arguments("sweep", before=[
         arg("config", nargs="?", default=DEFAULT_CONFIG_NAME,
             help="config variable (or its override form, NAME_form), config file, or 'demo' (default: config)"),
-        arg("--output", "-o", default=None, help="folder for the trials (trial_N/model-best...) and sweep.json (default: sweeps/<config name>)"),
+        arg("--output", "-o", default=None, help="folder for this sweep's trials (trial_N/model-best...) and sweep.json "
+            "(default: a new sweeps/<config name>/sweep-N); one holding a sweep already is refused"),
     ], after=[
         result_name("sweep_result"),
         arg("--view", default="auto", choices=["auto", "html", "console"], help="live view: HTML (notebooks) or console"),
@@ -50,9 +51,10 @@ class SweepMagics(NamespaceMagics):
         source, name = self._sweep_source(args.config)
         plan = plan_sweep(
             source, args.params or [], trials=args.trials, concurrent=args.concurrent, scheduler=args.scheduler,
-            metric=args.metric, output=args.output if args.output is not None else f"sweeps/{name}", overrides=overrides,
+            metric=args.metric, output=args.output, sweeps=f"sweeps/{name}", overrides=overrides,
             address=args.address, gpu_id=args.gpu_id, seed=args.seed,
         )
+        self.state[RUNS_FOLDER] = plan.output_path  # `%nlp_runs` lists the trials; `trial_2` names one's model-best
         progress = plan.progress()
         if _view_kind(self.shell, args.view) == "console":
             from ..core.distributed.sweep_progress import console_listener

@@ -11,7 +11,8 @@ from IPython.display import HTML, Markdown, display
 from ..arguments import arg
 from ..magic_args import command_arguments, parse_line
 from ..magic_errors import user_errors
-from .base import CONFIG_NAME, CONFIG_REF, DEFAULT_CONFIG_NAME, NamespaceMagics, _drive, result_name
+from .base import CONFIG_NAME, CONFIG_REF, DEFAULT_CONFIG_NAME, NamespaceMagics, result_name
+from .live import drive
 from .training import _config_header
 
 
@@ -100,7 +101,7 @@ class ToolboxMagics(NamespaceMagics):
         import_code(args.code)
         run = iter_pretrain(source, args.output_dir, overrides=overrides, epoch_resume=args.epoch_resume, use_gpu=args.gpu_id)
         view = PretrainView(int(run.setup.settings["max_epochs"]))
-        status = _drive(run, view)
+        status = drive(run, view)
         result = run.result
         last = result.last_weights if result is not None else None
         view.finish(status, f"use [initialize] init_tok2vec = \"{last}\"" if last else "no epoch finished")

@@ -9,9 +9,7 @@ magic passes (the best settings as `--section.key value`, where the best config 
 """
 from __future__ import annotations
 
-import base64
 import html
-import io
 import time
 from typing import Any, Optional, Sequence
 
@@ -30,37 +28,32 @@ from ..core.distributed.sweep_progress import (
     table_rows,
 )
 
-_STATUS_COLOURS = {SWEEPING: "#2563eb", SWEEP_FINISHED: "#059669", SWEEP_INTERRUPTED: "#d97706", SWEEP_FAILED: "#dc2626"}
-_TRIAL_COLOURS = {RUNNING: "#2563eb", FINISHED: "#059669", STOPPED: "#6b7280", ERROR: "#dc2626", INTERRUPTED: "#d97706"}
-_TABLE_STYLE = "border-collapse:collapse;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px"
-_CELL = "padding:2px 8px;text-align:right;border-bottom:1px solid #e5e7eb"
+from . import curves as plots
+from .html_parts import AMBER, BLUE, ERROR_TEXT, FONT, GREEN, GREY, MONO, RED, TEXT, image_html, note_html, status_html, table_html
+
+_STATUS_COLOURS = {SWEEPING: BLUE, SWEEP_FINISHED: GREEN, SWEEP_INTERRUPTED: AMBER, SWEEP_FAILED: RED}
+_TRIAL_MARKS = {RUNNING: BLUE, FINISHED: GREEN, STOPPED: GREY, ERROR: RED, INTERRUPTED: AMBER}
 
 
-def scores_png(progress: SweepProgress, *, width: float = 7.0, height: float = 2.8, dpi: int = 80) -> Optional[bytes]:
-    """The metric (%) against the step for every trial that has evaluated, the best trial drawn thicker; PNG bytes
-    (None before the first evaluation)."""
+def scores_png(progress: SweepProgress, *, width: float = 8.0, height: float = 2.8, dpi: int = 80) -> Optional[bytes]:
+    """The metric (%) against the step for every trial that has evaluated, the best trial drawn thicker, the legend
+    beside the plot; PNG bytes (None before the first evaluation)."""
     curves = [(t, t.metric_history(progress.metric)) for t in progress.trials.values()]
     curves = [(t, points) for t, points in curves if points]
     if not curves:
         return None
-    from matplotlib.figure import Figure  # no pyplot: no global figure state, nothing left open
-
     best = progress.best
-    figure = Figure(figsize=(width, height), dpi=dpi)
+    figure = plots.new_figure(width, height, dpi)
     ax = figure.subplots()
     for trial, points in curves:
         is_best = best is not None and trial.trial_id == best.trial_id
         ax.plot([s for s, _ in points], [100 * v for _, v in points], marker=".", label=trial.name,
                 linewidth=2.5 if is_best else 1.2, linestyle="-" if trial.status in (RUNNING, FINISHED) or is_best else "--")
-    ax.set_title(f"dev {progress.metric} (%) per trial", fontsize=9)
-    ax.set_xlabel("step", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="best", ncol=2 if len(curves) > 6 else 1)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    ax.set_ylim(*plots.score_limits(100 * v for _, points in curves for _, v in points))
+    ax.set_xlim(*plots.step_limits(s for _, points in curves for s, _ in points))
+    plots.style_axes(ax, f"dev {progress.metric} (%) per trial")
+    plots.legend_outside(ax, columns=2 if len(curves) > 8 else 1)
+    return plots.to_png(figure)
 
 
 def trials_table_html(progress: SweepProgress) -> str:
@@ -68,56 +61,40 @@ def trials_table_html(progress: SweepProgress) -> str:
     trials = list(progress.trials.values())
     headers, rows = table_rows(trials, progress.param_keys, progress.metric)
     best = progress.best
-    head = "".join(
-        f'<th style="{_CELL};border-bottom:2px solid #9ca3af;background:#fff">{html.escape(h)}</th>' for h in headers
-    )
-    body = []
     status_column = headers.index("STATUS")
-    for trial, cells in zip(trials, rows):
-        is_best = best is not None and trial.trial_id == best.trial_id
-        css = "nbnlp-trial nbnlp-best" if is_best else "nbnlp-trial"
-        style = ' style="background:#d1fae5;font-weight:600"' if is_best else ""
-        tds = []
-        for i, cell in enumerate(cells):
-            colour = f";color:{_TRIAL_COLOURS[trial.status]}" if i == status_column and trial.status in _TRIAL_COLOURS else ""
-            title = f' title="{html.escape(trial.error)}"' if i == status_column and trial.error else ""
-            tds.append(f'<td style="{_CELL}{colour}"{title}>{html.escape(cell)}</td>')
-        body.append(f'<tr class="{css}" data-trial="{html.escape(trial.name)}" data-status="{html.escape(trial.status)}"{style}>{"".join(tds)}</tr>')
+    styles = [[""] * len(headers) for _ in trials]
+    for trial, row_styles in zip(trials, styles):
+        if trial.status in _TRIAL_MARKS:  # the status word in the theme's colour, underlined in the status colour
+            row_styles[status_column] = f"box-shadow:inset 0 -2px 0 {_TRIAL_MARKS[trial.status]}"
     errors = "".join(
-        f'<div class="nbnlp-trial-error" style="font-size:12px;color:#dc2626">{html.escape(t.name)}: {html.escape(t.error)}</div>'
+        f'<div class="nbnlp-trial-error" style="font-size:12px;color:{ERROR_TEXT}">{html.escape(t.name)}: {html.escape(t.error)}</div>'
         for t in trials if t.error
     )
-    return (
-        '<div style="max-height:24em;overflow:auto;margin:4px 0">'
-        f'<table class="nbnlp-sweep" style="{_TABLE_STYLE}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-        f"</div>{errors}"
-    )
+    best_index = next((i for i, t in enumerate(trials) if best is not None and t.trial_id == best.trial_id), None)
+    return table_html(
+        headers, rows, css_class="nbnlp-sweep", row_classes=["nbnlp-trial"] * len(trials),
+        row_attributes=[f'data-trial="{html.escape(t.name)}" data-status="{html.escape(t.status)}"' for t in trials],
+        best=best_index, cell_styles=styles,
+    ) + errors
 
 
 def sweep_html(progress: SweepProgress, plot: Optional[bytes] = None, lines: Sequence[str] = ()) -> str:
     """The whole view as one self-contained HTML fragment (inline styles, no JavaScript)."""
-    colour = _STATUS_COLOURS.get(progress.status, "#374151")
-    status = html.escape(progress.status + (f": {progress.message}" if progress.message else ""))
     plan = (f"{progress.n_trials} trials, {progress.concurrent} at a time, {progress.scheduler.upper()}, maximising "
             f"{progress.metric}" + (f" · trials in {progress.output_path}" if progress.output_path else ""))
-    image = ""
-    if plot:
-        data = base64.b64encode(plot).decode("ascii")
-        image = f'<img class="nbnlp-sweep-plot" alt="score against step for every trial" style="max-width:100%" src="data:image/png;base64,{data}">'
-    done = "".join(f'<div class="nbnlp-sweep-line" style="font-size:12px;color:#374151">{_line_html(s)}</div>' for s in lines)
+    done = "".join(f'<div class="nbnlp-sweep-line" style="font-size:12px;color:{TEXT}">{_line_html(s)}</div>' for s in lines)
     return (
-        '<div class="nbnlp-sweep-view" style="font-family:system-ui,-apple-system,\'Segoe UI\',sans-serif">'
-        f'<div class="nbnlp-status" data-status="{html.escape(progress.status.lower())}" style="font-weight:600;color:{colour}">{status}</div>'
-        f'<div class="nbnlp-progress-text" style="font-size:12px;color:#374151">{html.escape(plan)}</div>'
-        f'<div class="nbnlp-sweep-summary" style="font-size:12px;color:#374151">{html.escape(progress.summary_text())}</div>'
-        f"{trials_table_html(progress)}{image}{done}</div>"
+        f'<div class="nbnlp-sweep-view" style="{FONT}">'
+        f"{status_html(progress.status, progress.message, _STATUS_COLOURS.get(progress.status, GREY))}"
+        f'{note_html(plan, "nbnlp-progress-text")}{note_html(progress.summary_text(), "nbnlp-sweep-summary")}'
+        f'{trials_table_html(progress)}{image_html(plot, "nbnlp-sweep-plot", "score against step for every trial")}{done}</div>'
     )
 
 
 def _line_html(line: str) -> str:
     """A closing line; one starting with `--` (a best setting) in monospace."""
     if line.startswith("--"):
-        return f'<code class="nbnlp-best-setting">{html.escape(line)}</code>'
+        return f'<code class="nbnlp-best-setting" style="{MONO}">{html.escape(line)}</code>'
     return html.escape(line)
 
 

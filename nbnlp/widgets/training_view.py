@@ -5,13 +5,12 @@ table (the same columns as the console logger, from `TrainingTable`), steps and 
 second, elapsed time and ETA, and the loss and score curves. `HTMLTrainingView` shows it as plain
 HTML with an embedded PNG, updated in place through an IPython display handle and throttled, so
 it needs no widget JavaScript (VS Code, nbconvert and saved notebooks show the last state) and
-never clears other output. `ConsoleTrainingView` prints the same rows under a tqdm bar.
+never clears other output; while training runs, a Stop button (`stop_button.py`, an ipywidget)
+sits under it. `ConsoleTrainingView` prints the same rows under a tqdm bar. Every score is a
+percentage with the same precision (`core.scores.display`).
 """
 from __future__ import annotations
 
-import base64
-import html
-import io
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,9 +19,11 @@ from typing import IO, Any, Optional, Sequence
 from ..core.scores.display import format_score, is_speed
 from ..core.training.loggers import TrainingTable
 from ..core.training.loop import StepInfo
+from . import curves as plots
+from .html_parts import AMBER, BLUE, FONT, GREEN, GREY, RED, image_html, note_html, progress_bar_html, status_html, table_html
 
-TRAINING, FINISHED, INTERRUPTED, FAILED = "Training", "Finished", "Interrupted", "Failed"
-_STATUS_COLOURS = {TRAINING: "#2563eb", FINISHED: "#059669", INTERRUPTED: "#d97706", FAILED: "#dc2626"}
+TRAINING, FINISHED, STOPPED, INTERRUPTED, FAILED = "Training", "Finished", "Stopped", "Interrupted", "Failed"
+_STATUS_COLOURS = {TRAINING: BLUE, FINISHED: GREEN, STOPPED: GREEN, INTERRUPTED: AMBER, FAILED: RED}
 
 
 def format_duration(seconds: float) -> str:
@@ -111,39 +112,37 @@ class TrainingProgress:
 
 
 # ----- curves -------------------------------------------------------------------------------------
-def curves_png(progress: TrainingProgress, *, width: float = 9.0, height: float = 2.6, dpi: int = 80) -> Optional[bytes]:
-    """Loss per component and scores against steps, as PNG bytes (None before the first evaluation)."""
+def curves_png(progress: TrainingProgress, *, width: float = 10.0, height: float = 2.7, dpi: int = 80) -> Optional[bytes]:
+    """Loss per component and scores (%) against steps, legends beside the plots, as PNG bytes (None before the
+    first evaluation)."""
     evaluations = progress.evaluations
     if not evaluations:
         return None
-    from matplotlib.figure import Figure  # no pyplot: no global figure state, nothing left open
-
     steps = [e.step for e in evaluations]
-    figure = Figure(figsize=(width, height), dpi=dpi)
+    figure = plots.new_figure(width, height, dpi)
     loss_ax, score_ax = figure.subplots(1, 2)
     for name in progress.table.loss_names:
         loss_ax.plot(steps, [e.losses.get(name, 0.0) for e in evaluations], marker=".", label=name)
-    loss_ax.set_title("loss (per evaluation interval)", fontsize=9)
-    loss_ax.set_xlabel("step", fontsize=8)
+    loss_ax.set_ylim(bottom=0)
+    shown: list[Optional[float]] = []
     for name in progress.table.score_names:
         values = [_as_float(e.scores.get(name) if e.scores else None) for e in evaluations]
         if any(v is not None for v in values) and not is_speed(name):
-            score_ax.plot(steps, [float("nan") if v is None else 100 * v for v in values], marker=".", label=name)
-    score_ax.plot(steps, [float("nan") if e.score is None else 100 * e.score for e in evaluations], marker="o", color="black", linewidth=2, label="SCORE")
+            percents = [None if v is None else 100 * v for v in values]
+            shown += percents
+            score_ax.plot(steps, [float("nan") if v is None else v for v in percents], marker=".", label=name)
+    totals = [None if e.score is None else 100 * e.score for e in evaluations]
+    shown += totals
+    score_ax.plot(steps, [float("nan") if v is None else v for v in totals], marker="o", color="black", linewidth=2, label="SCORE")
     best = progress.best
     if best is not None:
-        score_ax.axvline(best.step, color="#059669", linestyle=":", linewidth=1)
-    score_ax.set_title("dev scores (%)", fontsize=9)
-    score_ax.set_xlabel("step", fontsize=8)
-    for ax in (loss_ax, score_ax):
-        ax.tick_params(labelsize=7)
-        ax.grid(alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7, loc="best")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+        score_ax.axvline(best.step, color="#059669", linestyle=":", linewidth=1, label=f"best (step {best.step:,})")
+    score_ax.set_ylim(*plots.score_limits(shown))
+    for ax, title in ((loss_ax, "loss (per evaluation interval)"), (score_ax, "dev scores (%)")):
+        ax.set_xlim(*plots.step_limits(steps, progress.max_steps))
+        plots.style_axes(ax, title)
+        plots.legend_outside(ax)
+    return plots.to_png(figure)
 
 
 def _as_float(value: Any) -> Optional[float]:
@@ -151,54 +150,29 @@ def _as_float(value: Any) -> Optional[float]:
 
 
 # ----- HTML -----------------------------------------------------------------------------------------
-_TABLE_STYLE = "border-collapse:collapse;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px"
-_CELL = "padding:2px 8px;text-align:right;border-bottom:1px solid #e5e7eb"
-
-
 def metrics_table_html(progress: TrainingProgress) -> str:
-    """One row per evaluation under the console logger's headers; the best row highlighted."""
+    """One row per evaluation under the console logger's headers; the best row highlighted, the newest in view."""
     table = progress.table
     best = progress.best
-    head = "".join(
-        f'<th style="{_CELL};border-bottom:2px solid #9ca3af;position:sticky;top:0;background:#fff">{html.escape(h)}</th>'
-        for h in table.headers()
-    )
-    rows = []
-    for info in progress.evaluations:
-        is_best = best is not None and info.step == best.step
-        css = "nbnlp-row nbnlp-best" if is_best else "nbnlp-row"
-        style = ' style="background:#d1fae5;font-weight:600"' if is_best else ""
-        cells = "".join(f'<td style="{_CELL}">{html.escape(c)}</td>' for c in table.row(info))
-        rows.append(f'<tr class="{css}" data-step="{info.step}"{style}>{cells}</tr>')
-    return (
-        # column-reverse makes the scroll box start at its bottom: the newest rows stay in view without JavaScript
-        '<div style="max-height:24em;overflow:auto;margin:4px 0;display:flex;flex-direction:column-reverse;align-items:flex-start">'
-        f'<table class="nbnlp-metrics" style="{_TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table></div>'
+    evaluations = progress.evaluations
+    best_index = next((i for i, e in enumerate(evaluations) if best is not None and e.step == best.step), None)
+    return table_html(
+        table.headers(), [table.row(info) for info in evaluations], css_class="nbnlp-metrics",
+        row_classes=["nbnlp-row"] * len(evaluations), row_attributes=[f'data-step="{info.step}"' for info in evaluations],
+        best=best_index, newest_last=True,
     )
 
 
 def training_html(progress: TrainingProgress, curves: Optional[bytes] = None, saved: Sequence[str] = ()) -> str:
     """The whole view as one self-contained HTML fragment (inline styles, no JavaScript)."""
-    colour = _STATUS_COLOURS.get(progress.status, "#374151")
-    status = html.escape(progress.status + (f": {progress.message}" if progress.message else ""))
-    fraction = progress.fraction
-    bar = ""
-    if fraction is not None:
-        bar = (
-            '<div class="nbnlp-progress" style="background:#e5e7eb;border-radius:3px;height:6px;width:100%;max-width:40em;margin:4px 0">'
-            f'<div style="background:{colour};width:{100 * fraction:.1f}%;height:6px;border-radius:3px"></div></div>'
-        )
-    image = ""
-    if curves:
-        data = base64.b64encode(curves).decode("ascii")
-        image = f'<img class="nbnlp-curves" alt="loss and score curves" style="max-width:100%" src="data:image/png;base64,{data}">'
-    saved_html = "".join(f'<div class="nbnlp-saved" style="font-size:12px;color:#4b5563">{html.escape(s)}</div>' for s in saved)
+    colour = _STATUS_COLOURS.get(progress.status, GREY)
+    saved_html = "".join(note_html(s, "nbnlp-saved") for s in saved)
     return (
-        '<div class="nbnlp-training" style="font-family:system-ui,-apple-system,\'Segoe UI\',sans-serif">'
-        f'<div class="nbnlp-status" data-status="{html.escape(progress.status.lower())}" style="font-weight:600;color:{colour}">{status}</div>'
-        f'<div class="nbnlp-progress-text" style="font-size:12px;color:#374151">{html.escape(progress.progress_text())}</div>'
-        f"{bar}{metrics_table_html(progress)}{image}{saved_html}</div>"
+        f'<div class="nbnlp-training" style="{FONT}">'
+        f"{status_html(progress.status, progress.message, colour)}"
+        f'{note_html(progress.progress_text(), "nbnlp-progress-text")}'
+        f"{progress_bar_html(progress.fraction, colour)}{metrics_table_html(progress)}"
+        f'{image_html(curves, "nbnlp-curves", "loss and score curves")}{saved_html}</div>'
     )
 
 
@@ -211,10 +185,11 @@ class HTMLTrainingView:
     Train button), where front ends do not apply display-handle updates.
     """
 
-    def __init__(self, progress: TrainingProgress, *, min_interval: float = 0.3, widget: Any = None) -> None:
+    def __init__(self, progress: TrainingProgress, *, min_interval: float = 0.3, widget: Any = None, stop_button: Any = None) -> None:
         self.progress = progress
         self.min_interval = min_interval
         self.widget = widget
+        self.stop_button = stop_button  # a StopButton shown under the view while training runs
         self._handle: Any = None
         self._last_render = 0.0
         self._curves: Optional[bytes] = None
@@ -231,6 +206,8 @@ class HTMLTrainingView:
             self._handle = self.widget
         else:
             self._handle = display(HTML(self.html()), display_id=True)
+        if self.stop_button is not None:
+            self.stop_button.show()
         self._last_render = time.monotonic()
 
     def update(self, info: StepInfo) -> None:
@@ -238,8 +215,12 @@ class HTMLTrainingView:
         now = time.monotonic()
         if info.is_evaluation or now - self._last_render >= self.min_interval:
             self.refresh()
+        if self.stop_button is not None:
+            self.stop_button.poll()
 
     def finish(self, status: str, message: str = "", saved: Sequence[str] = ()) -> None:
+        if self.stop_button is not None:
+            self.stop_button.close()
         self.progress.finish(status, message)
         self.saved = list(saved)
         self.refresh()

@@ -38,6 +38,8 @@ N_INIT_EXAMPLES = 10
 class Tok2Vec(TrainableComponent):
     """Shared token vectors: `doc.tensor` at inference, broadcast to listeners in training."""
 
+    reports_loss = False  # its loss is the listeners' squared gradient norm: kept in the history, not a table column
+
     def __init__(self, nlp: Any, name: str, model: Model) -> None:
         super().__init__(nlp, name, model)
         self.listeners: List[Model] = []

@@ -34,11 +34,14 @@ class TrainingTable:
 
     @classmethod
     def for_pipeline(cls, nlp: "Language", score_weights: Optional[Mapping[str, Optional[float]]] = None) -> "TrainingTable":
-        """Columns for `nlp`'s trainable, unfrozen components and its score weights (config or defaults)."""
+        """Columns for `nlp`'s trainable, unfrozen components and its score weights (config or defaults).
+
+        A component whose "loss" is not one (`reports_loss` False: a tok2vec's is the squared norm of
+        its listeners' gradients) gets no column; its value stays in the history and the JSONL log."""
         training = nlp.config.get("training", {})
         frozen = set(training.get("frozen_components") or [])
         weights = resolve_score_weights(nlp, score_weights if score_weights is not None else training.get("score_weights"))
-        losses = [name for name, c in nlp.pipeline if c.is_trainable and name not in frozen]
+        losses = [name for name, c in nlp.pipeline if c.is_trainable and name not in frozen and getattr(c, "reports_loss", True)]
         shown = [name for name in weights if not name.endswith("_per_type")]  # tables of their own, not one cell
         return cls(losses, shown)
 
