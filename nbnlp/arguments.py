@@ -50,7 +50,10 @@ COMMON: dict[str, tuple[Arg, ...]] = {
         GPU_ID,
         CODE,
         arg("--resume", "-r", action="store_true",
-            help="continue the run saved in the output folder's checkpoint exactly where it stopped"),
+            help="continue the run saved in the output folder's checkpoint exactly where it stopped "
+                 "(in a notebook without --output: the config's latest run, training/<config>/run-N)"),
+        arg("--overwrite", action="store_true",
+            help="replace the run already saved in --output (without it, an --output holding a run is refused)"),
         arg("--workers", "-w", type=int, default=1,
             help="train data-parallel on N Ray workers (default 1: this process; needs nbnlp[ray])"),
         arg("--address", default=None,
@@ -92,6 +95,11 @@ COMMON: dict[str, tuple[Arg, ...]] = {
         arg("--markdown", "-md", action="store_true", help="print a markdown table to paste into an issue"),
     ),
     "validate": (),
+    "runs": (
+        arg("--sort", "-s", default="name",
+            help="sort by name, status, steps, time, score (best first), step or started; a leading - reverses (default: name)"),
+        arg("--metric", "-m", default="score", help="score the curves show: 'score' (the weighted score) or e.g. tag_acc (default: score)"),
+    ),
     "sweep": (
         arg("--param", "-p", dest="params", action="append", default=None, metavar="KEY=DIST",
             help="a setting to sweep and where its values come from: choice(v1,v2,...), uniform(a,b), loguniform(a,b) "

@@ -330,7 +330,7 @@ def test_evaluate_magic_shows_scores_and_binds_result(shell, trained):
 
 
 def test_evaluate_magic_errors(shell, trained):
-    with pytest.raises(UsageError, match="no pipeline variable, folder or installed package named 'nope'"):
+    with pytest.raises(UsageError, match=r"^no pipeline variable, pipeline folder.* named 'nope'$"):  # said once
         shell.run_line_magic("nlp_evaluate", f"nope {DEV}")
     with pytest.raises(UsageError, match="missing.conllu"):
         shell.run_line_magic("nlp_evaluate", "demo_run missing.conllu")
@@ -376,7 +376,10 @@ def test_config_form_rebinds_config_and_trains(shell, tmp_path, monkeypatch):
     result = shell.user_ns["train_result"]
     assert result.steps == 12 and len(result.history) == 2
     assert isinstance(shell.user_ns["form_cfg"], Config)  # the config variable still holds the config
-    assert (tmp_path / "training" / "form_cfg" / "model-best").is_dir()
+    assert (tmp_path / "training" / "form_cfg" / "run-1" / "model-best").is_dir()  # each Train: a new run folder
+    with capture_output():
+        form.train()
+    assert sorted(p.name for p in (tmp_path / "training" / "form_cfg").iterdir()) == ["run-1", "run-2"]
 
 
 def test_init_vectors_and_pretrain_magics(shell, tmp_path):
@@ -423,18 +426,25 @@ def test_quoted_paths_with_spaces(shell, trained, tmp_path):
     assert shell.user_ns["quoted_eval"].scores["tag_acc"] > 0.2
 
 
-def test_rerunning_a_training_cell_replaces_its_output(shell, trained, tmp_path):
-    """Running the same %nlp_train cell again is safe: the output folder's models are replaced, not mixed."""
+def test_rerunning_a_training_cell_never_replaces_a_run_silently(shell, trained, tmp_path):
+    """Running the same %nlp_train cell with --output again is refused; --overwrite replaces the run (one note line),
+    and its models are replaced, not mixed."""
     line = f"demo_cfg --output {tmp_path} --training.max_steps 10 --training.eval_frequency 5 --as rerun"
     with capture_output():
-        first = shell.run_line_magic("nlp_train", line)
-        second = shell.run_line_magic("nlp_train", line.replace("max_steps 10", "max_steps 15"))
-    assert first is not second and second.steps == 15 and shell.user_ns["rerun"] is second
+        shell.run_line_magic("nlp_train", line)
+    first = shell.user_ns["rerun"]
+    with pytest.raises(UsageError, match=r"already holds a run: continue it with --resume, replace it with --overwrite"):
+        shell.run_line_magic("nlp_train", line)
+    with capture_output() as cap:
+        shell.run_line_magic("nlp_train", line.replace("max_steps 10", "max_steps 15") + " --overwrite")
+    assert cap.stdout.splitlines()[0] == f"--overwrite: replaced the run in {tmp_path}"
+    second = shell.user_ns["rerun"]
+    assert first is not second and second.steps == 15
     import json
 
     meta = json.loads((tmp_path / "model-last" / "meta.json").read_text())
     assert meta["training"]["steps"] == 15
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint", "model-best", "model-last"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint", "config.cfg", "model-best", "model-last", "run.json"]
     from nbnlp.core.training.checkpoint import read_checkpoint
 
     assert read_checkpoint(tmp_path / "checkpoint").loop.step == 15  # the second run's, for a --resume

@@ -4,18 +4,19 @@ Every user mistake (a bad config, a missing file, an unknown variable, a bad arg
 IPython `UsageError` (`magic_errors.user_errors`), which the notebook shows as one short red
 message instead of a traceback; nothing here calls `sys.exit`. Arguments come from the tables the
 CLI uses too (`nbnlp.arguments`), so `%nlp_train?` and `nbnlp train --help` agree. One module per
-group of magics: `training`, `evaluation`, `toolbox`, `sweep`.
+group of magics: `training`, `evaluation`, `toolbox`, `sweep`, `runs`.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from .evaluation import EvaluationMagics
+from .runs import RunsMagics
 from .sweep import SweepMagics
 from .toolbox import ToolboxMagics
 from .training import TrainingMagics
 
-MAGIC_CLASSES = (TrainingMagics, EvaluationMagics, ToolboxMagics, SweepMagics)
+MAGIC_CLASSES = (TrainingMagics, EvaluationMagics, ToolboxMagics, SweepMagics, RunsMagics)
 
 
 def load_ipython_extension(ipython: Any) -> None:

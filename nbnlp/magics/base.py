@@ -35,10 +35,8 @@ def _view_kind(shell: Any, requested: str) -> str:
     return "console" if type(shell).__name__ == "TerminalInteractiveShell" else "html"
 
 
-
 _SHELL_STATE: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
 RUNS_FOLDER = "runs_folder"  # state key: the runs folder last listed or trained into (`%nlp_runs`, `run-3` lookups)
-
 
 
 class NamespaceMagics(Magics):

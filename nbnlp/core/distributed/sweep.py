@@ -2,8 +2,11 @@
 
 `plan_sweep` checks everything before anything starts (the config with its overrides, every
 `--param` key and range, the metric); `run_sweep` runs the plan with `tune.Tuner` and returns a
-`SweepResult`; `sweep` does both. A trial trains with `iter_training` into
-`OUTPUT/trial_N` (model-best, model-last and checkpoint, like any run) and reports each evaluation
+`SweepResult`; `sweep` does both. Each sweep gets a folder of its own: `--output`, or a new
+`sweep-N` under `sweeps/<config>` (an output folder that already holds a sweep is refused, so no sweep
+replaces another's trials). A trial trains with `iter_training` into `OUTPUT/trial_N`, a run folder
+like any training's (run.json, config.cfg, model-best, model-last and checkpoint; `nbnlp runs OUTPUT`
+lists them), and reports each evaluation
 (`score`, `step`, the scores as `scores/NAME`) with `tune.report`, so ASHA can stop poor trials
 early. Tune's own files go to `OUTPUT/tune`, and `OUTPUT/sweep.json` gets the result.
 
@@ -28,6 +31,7 @@ from typing import Any, Iterator, Mapping, Optional, Union
 from thinc.api import Config
 
 from ..config import ConfigError, ConfigProblem, apply_overrides, load_config
+from ..training.runs import RunsError, new_run
 from .search_space import Distribution, SpaceSpec, as_space, check_space
 from .sweep_trial import TrialSpec, make_trainable, trial_error_text, trial_name
 from .sweep_progress import (
@@ -44,6 +48,12 @@ from .sweep_progress import (
 SCHEDULERS = ("fifo", "asha")
 ASHA_REDUCTION_FACTOR = 2  # keep the top half at each rung: sweeps in a notebook have few trials
 TUNE_LOGGERS = ("ray.tune", "ray.train", "ray.air")
+SWEEP_PREFIX = "sweep-"
+
+
+def holds_sweep(path: Path) -> bool:
+    """Whether `path` holds an earlier sweep's result or trial folders."""
+    return path.is_dir() and ((path / "sweep.json").exists() or any(p.is_dir() for p in path.glob("trial_*")))
 
 
 @dataclass
@@ -84,8 +94,11 @@ def plan_sweep(
     address: Optional[str] = None,
     gpu_id: Optional[int] = None,
     seed: Optional[int] = None,
+    sweeps: Optional[Union[str, Path]] = None,
 ) -> SweepPlan:
-    """Check a sweep without starting anything: one ConfigError lists every problem found."""
+    """Check a sweep: one ConfigError lists every problem found. Nothing starts; the sweep's folder is `output`
+    (refused when it already holds a sweep), else a new `sweep-N` made in `sweeps` (default `sweeps/`) once the
+    checks pass."""
     from ..training.check import check_config
     from ..training.loop import resolve_score_weights
     from ..training.validate import check_training
@@ -115,7 +128,13 @@ def plan_sweep(
     if gpu_id is None:
         system_gpu = (cfg.get("system") or {}).get("gpu_id")
         gpu_id = system_gpu if isinstance(system_gpu, int) and not isinstance(system_gpu, bool) else -1
-    output_path = Path(output) if output is not None else Path("sweeps") / "sweep"
+    if output is not None:
+        output_path = Path(output)
+        if holds_sweep(output_path):
+            raise RunsError(f"{output_path} already holds a sweep (sweep.json, trial folders): give another --output, "
+                            "or none (each sweep then gets a new sweeps/<config>/sweep-N folder)")
+    else:
+        output_path = new_run(Path(sweeps) if sweeps is not None else Path("sweeps"), prefix=SWEEP_PREFIX)
     return SweepPlan(
         config=checked.config, space=parsed, overrides=overrides, trials=trials, concurrent=concurrent, scheduler=scheduler,
         metric=metric, output_path=output_path.expanduser().resolve(), address=address, gpu_id=int(gpu_id), seed=seed,

@@ -1,7 +1,8 @@
 """The trial side of a sweep: what runs in a Ray worker for each trial, and how its failure reads in the driver.
 
-A trial is an ordinary training run (`iter_training`) with the drawn settings, writing `OUTPUT/trial_N` and
-reporting each evaluation to Tune. Its errors travel back as `TrialFailed` (type name and message only),
+A trial is an ordinary training run (`iter_training`) with the drawn settings, writing the run folder
+`OUTPUT/trial_N` (run.json included, so `nbnlp runs OUTPUT` lists the trials) and reporting each evaluation
+to Tune. Its errors travel back as `TrialFailed` (type name and message only),
 since nbnlp's own errors need more than a message to rebuild.
 """
 from __future__ import annotations

@@ -43,6 +43,7 @@ class TrainingSetup:
     address: Optional[str] = None
     gpu_id: int = -1
     optimizer_block: dict[str, Any] = field(default_factory=dict)
+    config_text: Optional[str] = None  # the interpolated config, written as RUN/config.cfg
 
 
 def prepare_training(
@@ -96,7 +97,16 @@ def _prepare(config: ConfigSource, overrides: Optional[Mapping[str, Any]], use_g
         nlp, settings, optimizer, train_corpus, dev_corpus, blocks["logger"], blocks["before_to_disk"], seed, device,
         fingerprint=fingerprint, checkpoint=saved, gpu_id=-1 if gpu_id is None else int(gpu_id),
         optimizer_block=dict(cfg.get("training", {}).get("optimizer") or TrainingSchema.default("optimizer")),
+        config_text=_config_text(cfg),
     )
+
+
+def _config_text(cfg: Config) -> Optional[str]:
+    """The config as text for the run folder; None if a value does not serialise (the models still carry theirs)."""
+    try:
+        return cfg.to_str()
+    except Exception:  # thinc raises several types for values it cannot write
+        return None
 
 
 def data_parallel_updater(setup: TrainingSetup) -> Any:

@@ -17,6 +17,8 @@ from ..scores.display import format_score
 from ..util import SteppedRun
 from .checkpoint import CheckpointError, checkpoint_path, write_checkpoint
 from .loop import StepInfo, TrainingLoop, averaged_params
+from .run_record import FAILED, FINISHED, INTERRUPTED, RunRecorder
+from .runs import RunOutput, discard_new_run, run_number
 from .run_state import global_random_states, optimizer_state
 from .setup import ConfigSource, TrainingSetup, data_parallel_updater, prepare_training
 from .signals import StopSignals
@@ -91,6 +93,7 @@ class TrainingRun(SteppedRun[StepInfo]):
         frequency = self.settings.values.checkpoint_frequency
         self._checkpoint_every = frequency or self.settings.values.eval_frequency
         self._stop_requested = False
+        self.record: Optional[RunRecorder] = None  # OUTPUT/run.json, written once the run starts
         super().__init__()
 
     def request_stop(self) -> None:
@@ -111,11 +114,14 @@ class TrainingRun(SteppedRun[StepInfo]):
         return checkpoint_path(self.output_path)
 
     def _run(self) -> Iterator[StepInfo]:
-        outcome = "error"
+        outcome, error = "error", ""
         self.signals.install()
         try:
             if self.resumed_from is None and self.checkpoint is not None and self.checkpoint.exists():
                 shutil.rmtree(self.checkpoint)  # an earlier run's: it must not be resumed into this one's models
+            if self.output_path is not None:
+                self.record = RunRecorder(self.output_path, config_text=self.setup.config_text, resumed_from=self.resumed_from)
+                self.record.update(self.last, self.history)
             for info in self.loop:
                 self.last = info
                 if info.is_evaluation:
@@ -127,6 +133,8 @@ class TrainingRun(SteppedRun[StepInfo]):
                     with self.signals.protected():
                         self._save_last(info)
                         self._write_checkpoint()
+                if self.record is not None and (info.is_evaluation or info.step % self._checkpoint_every == 0):
+                    self.record.update(info, self.history)
                 yield info
                 if self._stop_requested and not info.stop_reason:
                     info.stop_reason = STOPPED
@@ -135,11 +143,16 @@ class TrainingRun(SteppedRun[StepInfo]):
         except (KeyboardInterrupt, GeneratorExit, WorkerLost):
             outcome = "interrupted"  # a lost worker stops the run like an interrupt: what was trained is saved
             raise
+        except Exception as err:
+            error = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            raise
         finally:
             self.signals.stopping = True
             try:
                 if outcome != "error":
                     self._finish(interrupted=outcome == "interrupted")
+                elif self.record is not None:
+                    self.record.update(self.last, self.history, status=FAILED, error=error)
             finally:
                 self.signals.uninstall()
                 if self.updater is not None:
@@ -227,6 +240,9 @@ class TrainingRun(SteppedRun[StepInfo]):
             resumed_from=self.resumed_from,
             checkpoint=self.checkpoint if self.checkpoint is not None and self.checkpoint.exists() else None,
         )
+        if self.record is not None:
+            stop = self.result.stop_reason
+            self.record.update(last, self.history, status=INTERRUPTED if interrupted else STOPPED if stop == STOPPED else FINISHED)
 
     def _set_meta(self, info: Optional[StepInfo], scores: Optional[dict[str, Any]]) -> None:
         meta = self.nlp.meta
@@ -281,7 +297,12 @@ def iter_training(
         if output is None:
             raise CheckpointError("resuming needs the output folder of the run to continue (--output)")
         resume_from = checkpoint_path(output)
-    setup = prepare_training(config, overrides=overrides, use_gpu=use_gpu, resume_from=resume_from)
+    try:
+        setup = prepare_training(config, overrides=overrides, use_gpu=use_gpu, resume_from=resume_from)
+    except BaseException:
+        if output is not None and not resume and run_number(output.name) is not None:
+            discard_new_run(RunOutput(output, new=True))  # the empty run-N made for it: numbers stay without gaps
+        raise
     setup.workers, setup.address = workers, address
     return TrainingRun(setup, output)
 
