@@ -111,12 +111,16 @@ def test_changes_update_config_overrides_diff_and_callback() -> None:
     assert len(calls) == 3 and calls[-1][1] == form.overrides and calls[-1][0] == form.config
     assert config["training"]["dropout"] == 0.1  # the original is never edited
     assert "nbnlp-modified" in form.fields["training.dropout"]._dom_classes
+    assert form.fields["training.dropout"].layout.border_left  # the mark a user sees
+    assert "0.1" in form.fields["training.dropout"].tooltip  # the value as written
+    assert not form.fields["training.max_steps"].layout.border_left  # an unchanged field is not marked
 
     form.set_value("training.dropout", 0.1)  # back to the original: no longer an override
     assert "training.dropout" not in form.overrides
     assert form.diff_lines() == ["--training.optimizer.learn_rate 0.002", "--training.batcher.size.stop 500"]
     assert "--training.dropout" not in form.diff.value
     assert "nbnlp-modified" not in form.fields["training.dropout"]._dom_classes
+    assert not form.fields["training.dropout"].layout.border_left
 
     form.reset()
     assert form.overrides == {} and form.config == config and form.fields["training.batcher.size.stop"].value == 1000

@@ -33,6 +33,7 @@ OnTrain = Callable[[Config], Any]
 
 _INPUT_PX = {"int": 140, "float": 140, "choice": 260, "str": 260, "raw": 260, "json": 340}
 _INVALID_BORDER = "2px solid #dc2626"
+_MODIFIED_BAR = "4px solid #f59e0b"  # a field whose value differs from the config as written
 _PRE = (
     "margin:0.3em 0;padding:0.4em 0.6em;background:#f3f4f6;border-radius:4px;white-space:pre-wrap;"
     "font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px"
@@ -337,10 +338,14 @@ class ConfigForm:
         else:
             widget.remove_class("nbnlp-invalid")
             widget.layout.border = None
-        if field.changed:
+        if field.changed:  # marked where it shows (a bar on the left) and in the class the tests and CSS can use
             widget.add_class("nbnlp-modified")
+            widget.layout.border_left = _MODIFIED_BAR
+            widget.tooltip = f"changed: the config as written has {_widget_value(field.kind, field.original)!r}"
         else:
             widget.remove_class("nbnlp-modified")
+            widget.layout.border_left = None
+            widget.tooltip = None
 
     # ----- state ------------------------------------------------------------------------------
     def _refresh(self, *, notify: bool) -> None:

@@ -14,6 +14,7 @@ from ..about import __version__
 from ..damaged import DamagedFileError
 from ..installed import ENTRY_POINT_GROUP, package_data_dir
 from ..pipeline_folder import check_pipeline_folder, read_meta
+from ..scores.display import format_score, is_number
 
 MODEL_KEYS = ("name", "lang", "version", "pipeline", "labels", "performance", "nbnlp_version", "license")
 
@@ -95,7 +96,7 @@ def format_info(data: dict[str, Any], markdown: bool = False) -> str:
     if model:
         rows += [("Model " + k, _show(v)) for k, v in model.items() if k not in ("labels", "performance")]
         rows += [(f"Model labels ({c})", str(len(ls))) for c, ls in (model.get("labels") or {}).items()]
-        rows += [(f"Score {k}", f"{v:.4f}") for k, v in (model.get("performance") or {}).items() if isinstance(v, (int, float))]
+        rows += [(f"Score {k}", format_score(k, v, unit=True)) for k, v in (model.get("performance") or {}).items() if is_number(v)]
     if markdown:
         body = "\n".join(f"| **{k}** | {v.replace('|', '/')} |" for k, v in rows)
         return f"## Info about nbnlp\n\n| | |\n| --- | --- |\n{body}\n"
