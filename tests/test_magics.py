@@ -14,6 +14,7 @@ from nbnlp.core.registry import registry
 from nbnlp.core.training.train import TrainResult
 from nbnlp.data import demo_path
 from nbnlp.widgets import training_view
+from nbnlp.magics.live import CellInterrupted
 
 TRAIN = str(demo_path("ewt-train"))
 DEV = str(demo_path("ewt-dev"))
@@ -44,8 +45,9 @@ def trained(shell, tmp_path_factory) -> tuple[TrainResult, list[str], Path]:
     out = tmp_path_factory.mktemp("magic-train")
     config_cell(shell, "demo_cfg --no-form", demo_config())
     with capture_output() as cap:
-        result = shell.run_line_magic("nlp_train", f"demo_cfg --output {out} --view html {SHORT} --as demo_run")
-    return result, html_outputs(cap), out
+        returned = shell.run_line_magic("nlp_train", f"demo_cfg --output {out} --view html {SHORT} --as demo_run")
+    assert returned is None  # bound to --as, not echoed as Out[n] under a view that says where it is
+    return shell.user_ns["demo_run"], html_outputs(cap), out
 
 
 # ----- %%nlp_config -----------------------------------------------------------------------------------
@@ -208,9 +210,13 @@ def test_interrupt_from_the_view_keeps_best_and_last(shell, tmp_path, monkeypatc
             raise KeyboardInterrupt
 
     monkeypatch.setattr(training_view.HTMLTrainingView, "update", update)
-    with capture_output() as cap:
-        result = shell.run_line_magic("nlp_train", f"demo_cfg --output {tmp_path} --view html --training.max_steps 200 --training.eval_frequency 10 --as stopped")
-    assert result.interrupted and shell.user_ns["stopped"] is result
+    with capture_output() as cap, pytest.raises(CellInterrupted) as ended:
+        shell.run_line_magic("nlp_train", f"demo_cfg --output {tmp_path} --view html --training.max_steps 200 --training.eval_frequency 10 --as stopped")
+    # the cell ends as interrupted (a Run All stops), shown as one line instead of a traceback
+    assert ended.value._render_traceback_() == [
+        "Training interrupted at step 25: model-best and model-last saved, result stored as stopped (continue with --resume)"]
+    result = shell.user_ns["stopped"]
+    assert result.interrupted
     assert result.steps == 25 and result.best_step in (10, 20)
     assert (tmp_path / "model-best" / "config.cfg").exists() and (tmp_path / "model-last" / "config.cfg").exists()
     final = html_outputs(cap)[-1]
@@ -235,8 +241,9 @@ def test_interrupt_inside_the_loop(shell, tmp_path):
     cfg = Config(shell.user_ns["demo_cfg"]).copy()
     cfg["training"]["before_update"] = {"@callbacks": "test.magic_interrupt_at.v1", "step": 15}
     shell.user_ns["cfg_with_interrupt"] = cfg
-    with capture_output() as cap:
-        result = shell.run_line_magic("nlp_train", f"cfg_with_interrupt --output {tmp_path} --view html --training.max_steps 100 --training.eval_frequency 10")
+    with capture_output() as cap, pytest.raises(CellInterrupted, match="Training interrupted at step 15"):
+        shell.run_line_magic("nlp_train", f"cfg_with_interrupt --output {tmp_path} --view html --training.max_steps 100 --training.eval_frequency 10")
+    result = shell.user_ns["train_result"]
     assert result.interrupted and result.best_step == 10
     assert (tmp_path / "model-best").is_dir() and (tmp_path / "model-last").is_dir()
     assert 'data-status="interrupted"' in html_outputs(cap)[-1]
@@ -354,8 +361,10 @@ def test_inspect_magic(shell, trained):
     with capture_output() as cap:
         shell.run_line_magic("nlp_inspect", "ev2")  # an evaluation result needs no DATA
     assert cap.outputs
-    with pytest.raises(UsageError, match="DATA is needed"):
+    with pytest.raises(UsageError, match="'demo_run' is a TrainResult: give the DATA to evaluate it on"):
         shell.run_line_magic("nlp_inspect", "demo_run")
+    with pytest.raises(UsageError, match=r"^no variable named 'no_such_variable': give an evaluation result"):
+        shell.run_line_magic("nlp_inspect", "no_such_variable")
 
 
 def test_config_form_rebinds_config_and_trains(shell, tmp_path, monkeypatch):

@@ -28,13 +28,6 @@ def result_name(default: str) -> Any:
     return arg("--as", dest="result_name", default=default, help=f"variable for the result (default: {default})")
 
 
-def _view_kind(shell: Any, requested: str) -> str:
-    """"html" in notebooks (and any non-terminal shell), "console" in terminal IPython."""
-    if requested != "auto":
-        return requested
-    return "console" if type(shell).__name__ == "TerminalInteractiveShell" else "html"
-
-
 _SHELL_STATE: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
 RUNS_FOLDER = "runs_folder"  # state key: the runs folder last listed or trained into (`%nlp_runs`, `run-3` lookups)
 
@@ -123,24 +116,3 @@ class NamespaceMagics(Magics):
         """A data path given literally or through a variable holding a path."""
         value = self.ns.get(ref) if ref.isidentifier() else None
         return str(value) if isinstance(value, (str, Path)) else ref
-
-
-def _drive(run: Any, view: Any) -> str:
-    """Feed a run's steps to its live view until it ends; Ctrl-C stops the run cleanly (`close()` saves what it
-    keeps). Returns the view's final status word; a user error while running marks the view failed and goes on up
-    (the magics' `@user_errors` turns it into a UsageError)."""
-    from ..widgets.training_view import FINISHED, INTERRUPTED
-
-    view.start()
-    try:
-        for step in run:
-            view.update(step)
-        return FINISHED
-    except KeyboardInterrupt:
-        run.close()  # a no-op when the loop itself was interrupted and has saved already
-        return INTERRUPTED
-    except USER_ERRORS as err:
-        view.finish("Failed", str(err).splitlines()[0])
-        raise
-
-

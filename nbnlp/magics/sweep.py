@@ -12,7 +12,8 @@ from ..arguments import arg
 from ..core.scores.display import format_score
 from ..magic_args import command_arguments, parse_line
 from ..magic_errors import USER_ERRORS, user_errors
-from .base import DEFAULT_CONFIG_NAME, RUNS_FOLDER, NamespaceMagics, _view_kind, result_name
+from .base import DEFAULT_CONFIG_NAME, RUNS_FOLDER, NamespaceMagics, result_name
+from .live import view_kind
 
 
 @magics_class
@@ -56,7 +57,7 @@ class SweepMagics(NamespaceMagics):
         )
         self.state[RUNS_FOLDER] = plan.output_path  # `%nlp_runs` lists the trials; `trial_2` names one's model-best
         progress = plan.progress()
-        if _view_kind(self.shell, args.view) == "console":
+        if view_kind(self.shell, args.view) == "console":
             from ..core.distributed.sweep_progress import console_listener
 
             progress.listeners.append(console_listener(sys.stdout))

@@ -14,7 +14,8 @@ from ..core.config import ConfigError
 from ..core.scores.display import format_score
 from ..magic_args import command_arguments, parse_line
 from ..magic_errors import user_errors
-from .base import CONFIG_NAME, DEFAULT_CONFIG_NAME, DEFAULT_RESULT_NAME, NamespaceMagics, _drive, _view_kind, result_name
+from .base import CONFIG_NAME, DEFAULT_CONFIG_NAME, DEFAULT_RESULT_NAME, NamespaceMagics, result_name
+from .live import CellInterrupted, drive, view_kind
 
 
 @magics_class
@@ -56,7 +57,8 @@ class TrainingMagics(NamespaceMagics):
         def on_train(new_config: Any) -> None:
             self.ns[name] = new_config
             try:
-                self.run_training(new_config, DEFAULT_RESULT_NAME, output=f"training/{name}", view="widget")
+                output = user_errors(self._run_output)(name)[0]  # a folder that cannot be made: one line, as in a cell
+                self.run_training(new_config, DEFAULT_RESULT_NAME, output=output, view="widget")
             except UsageError as err:
                 display(HTML(f'<pre style="color:#dc2626">UsageError: {html.escape(str(err))}</pre>'))
 
@@ -67,19 +69,22 @@ class TrainingMagics(NamespaceMagics):
     # ----- %nlp_train --------------------------------------------------------------------------------
     @command_arguments("train", before=[
         arg("config", nargs="?", default=DEFAULT_CONFIG_NAME, help="config variable, config file, or 'demo' (default: config)"),
-        arg("--output", "-o", default=None, help="folder for model-best and model-last (default: training/<config name>)"),
+        arg("--output", "-o", default=None, help="run folder for model-best, model-last, checkpoint/ and run.json (default: a new "
+            "training/<config name>/run-N); one that holds a run already needs --resume or --overwrite"),
     ], after=[
         result_name(DEFAULT_RESULT_NAME),
         arg("--view", default="auto", choices=["auto", "html", "console"], help="live view: HTML (notebooks) or console"),
     ])
     @line_magic
     @user_errors
-    def nlp_train(self, line: str) -> Any:
+    def nlp_train(self, line: str) -> None:
         """Train a pipeline with a live view; `--section.key value` pairs after the options override the config.
 
-        Interrupt the kernel to stop: model-best and model-last are saved and the result holds the best
-        pipeline so far. The result (`.nlp`, `.best_score`, `.history`, `.model_best`, `.model_last`) is
-        stored in the variable named by --as.
+        The Stop button ends training after the current step: model-best, model-last and the
+        checkpoint are saved, the result is stored and the notebook goes on. Interrupting the kernel
+        saves the same way, then ends the cell as interrupted (a Run All stops there). The result
+        (`.nlp`, `.best_score`, `.history`, `.model_best`, `.model_last`) is stored in the variable
+        named by --as; `--resume` continues a stopped run.
         """
         from ..core.util import import_code
 
@@ -88,42 +93,61 @@ class TrainingMagics(NamespaceMagics):
             raise UsageError(f"--as {args.result_name!r} is not a valid variable name")
         import_code(args.code)
         source, name = self._config_source(args.config)
-        output = args.output if args.output is not None else f"training/{name}"
-        return self.run_training(source, args.result_name, output=output, overrides=overrides, gpu_id=args.gpu_id, view=args.view,
-                                 resume=args.resume, workers=args.workers, address=args.address)
+        output, resume = self._run_output(name, args.output, resume=args.resume, overwrite=args.overwrite)
+        self.run_training(source, args.result_name, output=output, overrides=overrides, gpu_id=args.gpu_id, view=args.view,
+                          resume=resume, workers=args.workers, address=args.address, end_cell_if_interrupted=True)
 
     @user_errors
     def run_training(
         self, config: Any, result_name: str = DEFAULT_RESULT_NAME, *, output: Optional[str] = None,
         overrides: Optional[dict[str, Any]] = None, gpu_id: Optional[int] = None, view: str = "auto", resume: bool = False,
-        workers: int = 1, address: Optional[str] = None,
+        workers: int = 1, address: Optional[str] = None, end_cell_if_interrupted: bool = False,
     ) -> Any:
-        """Train `config` in this kernel with a live view; bind and return the TrainResult.
+        """Train `config` in this kernel with a live view and a Stop button; bind and return the TrainResult.
 
         With `resume`, the run saved in `output` continues from its checkpoint, and the view starts
-        with the earlier evaluations."""
+        with the earlier evaluations. A kernel Interrupt saves and binds the result as the Stop
+        button does; with `end_cell_if_interrupted` the cell then ends as interrupted (one line)."""
         from ..core.training import iter_training
-        from ..widgets.training_view import FINISHED, ConsoleTrainingView, HTMLTrainingView, TrainingProgress
+        from ..widgets.stop_button import StopButton
+        from ..widgets.training_view import INTERRUPTED, ConsoleTrainingView, HTMLTrainingView, TrainingProgress
 
         run = iter_training(config, output, overrides=overrides, use_gpu=gpu_id, resume=resume, workers=workers, address=address)  # device, build, initialise: here
         progress = TrainingProgress.for_run(run)
-        kind = _view_kind(self.shell, view)
+        kind = view_kind(self.shell, view)
+        stop = StopButton(run.request_stop) if kind == "html" and StopButton.available(self.shell) else None
         if kind == "widget":  # inside an ipywidgets.Output (the form's Train button): update a widget's value
             import ipywidgets
 
             live: Any = HTMLTrainingView(progress, widget=ipywidgets.HTML())
         else:
-            live = HTMLTrainingView(progress) if kind == "html" else ConsoleTrainingView(progress)
-        status = _drive(run, live)
+            live = HTMLTrainingView(progress, stop_button=stop) if kind == "html" else ConsoleTrainingView(progress)
+        status = drive(run, live, stop)
         result = run.result
         assert result is not None
-        message = "" if status == FINISHED else "stopped cleanly; the result holds the best pipeline so far" + (
-            f" (continue with --resume)" if result.checkpoint is not None else "")
-        if status == FINISHED and result.stop_reason:
-            message = f"stopped by {result.stop_reason}"
-        live.finish(status, message, _saved_lines(result, result_name))
+        live.finish(status, _ending(status, result), _saved_lines(result, result_name))
         self.ns[result_name] = result
+        if status == INTERRUPTED and end_cell_if_interrupted:
+            raise CellInterrupted(f"Training interrupted at step {result.steps:,}: " + _kept(result, result_name))
+        self.last_stop_button = stop  # its `polls` and `poll_seconds` say what watching for the click cost
         return result
+
+
+def _kept(result: Any, result_name: str) -> str:
+    """What a stopped run kept, in one clause."""
+    saved = "model-best and model-last saved, " if result.model_last is not None else ""
+    resume = " (continue with --resume)" if result.checkpoint is not None else ""
+    return f"{saved}result stored as {result_name}{resume}"
+
+
+def _ending(status: str, result: Any) -> str:
+    """The view's message after its status word."""
+    from ..widgets.training_view import FINISHED
+
+    if status == FINISHED:
+        return f"stopped by {result.stop_reason}" if result.stop_reason else ""
+    resume = " (continue with --resume)" if result.checkpoint is not None else ""
+    return f"stopped cleanly at step {result.steps:,}; the result holds the best pipeline so far{resume}"
 
 
 def _config_header(name: str, checked: Any) -> str:

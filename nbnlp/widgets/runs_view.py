@@ -8,7 +8,7 @@ fallbacks for other front ends, so the table reads in the dark theme too.
 from __future__ import annotations
 
 import html
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 from ..core.training.runs import TABLE_HEADERS, RunInfo, curves, sort_runs, table_rows
 
