@@ -28,7 +28,7 @@ from ..core.distributed.sweep_progress import (
     table_rows,
 )
 
-from . import curves as plots
+from .. import plots
 from .html_parts import AMBER, BLUE, ERROR_TEXT, FONT, GREEN, GREY, MONO, RED, TEXT, image_html, note_html, status_html, table_html
 
 _STATUS_COLOURS = {SWEEPING: BLUE, SWEEP_FINISHED: GREEN, SWEEP_INTERRUPTED: AMBER, SWEEP_FAILED: RED}

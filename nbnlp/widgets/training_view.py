@@ -19,7 +19,7 @@ from typing import IO, Any, Optional, Sequence
 from ..core.scores.display import format_score, is_speed
 from ..core.training.loggers import TrainingTable
 from ..core.training.loop import StepInfo
-from . import curves as plots
+from .. import plots
 from .html_parts import AMBER, BLUE, FONT, GREEN, GREY, RED, image_html, note_html, progress_bar_html, status_html, table_html
 
 TRAINING, FINISHED, STOPPED, INTERRUPTED, FAILED = "Training", "Finished", "Stopped", "Interrupted", "Failed"

@@ -1,7 +1,8 @@
 """What every nbnlp plot does the same way: legends outside the curves, score axes sensible from the first point.
 
-The live views and the runs table draw with matplotlib's object API (no pyplot: no global
-figure state, nothing left open) into PNG bytes they embed in HTML.
+The live views, the runs table and `nbnlp runs --plot` draw with matplotlib's object API (no
+pyplot: no global figure state, nothing left open) into PNG bytes. It sits beside the CLI and the
+views (not in `core`, which never imports matplotlib; not in `widgets`, which the CLI never imports).
 """
 from __future__ import annotations
 
@@ -49,6 +50,9 @@ def step_limits(steps: Iterable[int], planned: int = 0) -> tuple[float, float]:
 
 
 def style_axes(ax: Any, title: str, xlabel: str = "step") -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
     ax.set_title(title, fontsize=9)
     ax.set_xlabel(xlabel, fontsize=8)
     ax.tick_params(labelsize=7)
