@@ -1,4 +1,5 @@
-"""Shared pieces of the end-to-end tests: test notebooks, running them in a kernel, a JupyterLab server, Chromium.
+"""Shared pieces of the end-to-end tests: test notebooks, running them in a kernel, a Jupyter server (JupyterLab
+and Notebook 7), Chromium.
 
 The e2e tests skip with a reason when a tool is missing, except when NBNLP_REQUIRE_BROWSER=1 (set by .ci/run):
 then a missing tool is a failure, so CI can never pass without having run them.
@@ -65,7 +66,7 @@ def browser_missing() -> str | None:
     """Why the real-browser test cannot run here, or None."""
     if not CHROMIUM.is_file():
         return f"{CHROMIUM} not found (apt-get install -y --no-install-recommends chromium)"
-    return missing_modules("playwright", "jupyterlab", "jupyterlab_widgets", "ipykernel")
+    return missing_modules("playwright", "jupyterlab", "notebook", "jupyterlab_widgets", "ipykernel")
 
 
 def prepare_notebook(name: str, folder: Path) -> Path:
@@ -203,26 +204,62 @@ def save_artifact(path: Path, name: str) -> Path:
     return target
 
 
-# ---- JupyterLab server -------------------------------------------------------------------------------------------
+# ---- one Jupyter server for both front ends, one Chromium --------------------------------------------------------
+
+FRONTENDS = ("lab", "notebook7")  # JupyterLab at /lab/tree/..., Notebook 7 at /notebooks/...
+THEMES_SETTINGS = "@jupyterlab/apputils-extension/themes"  # shared by both front ends (same settings folder)
 
 
 @dataclass
-class LabServer:
+class JupyterServer:
+    """jupyter_server with the jupyterlab and notebook extensions: one root, one settings folder, both front ends."""
+
     url: str
     token: str
     root: Path
+    settings: Path
     log: Path
     process: subprocess.Popen
 
-    def notebook_url(self, name: str) -> str:
-        """The notebook opened on its own in a fresh workspace (`reset`: no tabs from an earlier test)."""
-        return f"{self.url}/lab/tree/{name}?reset&token={self.token}"
+    def notebook_url(self, path: str, frontend: str = "lab") -> str:
+        """`path` (relative to the root) in `frontend`; JupyterLab opens it alone in a fresh workspace (`reset`)."""
+        if frontend == "lab":
+            return f"{self.url}/lab/tree/{path}?reset&token={self.token}"
+        if frontend == "notebook7":
+            return f"{self.url}/notebooks/{path}?token={self.token}"
+        raise ValueError(f"unknown front end {frontend!r} (one of {', '.join(FRONTENDS)})")
+
+    def api(self, path: str, method: str = "GET", timeout: float = 5.0):
+        return _api(f"{self.url}{path}", self.token, method=method, timeout=timeout)
+
+    def kernel_state(self, path: str) -> str | None:
+        """The execution state of the kernel of the session on notebook `path` (None: no session yet)."""
+        for session in self.api("/api/sessions") or []:
+            if session.get("path") == path and session.get("kernel"):
+                return session["kernel"].get("execution_state")
+        return None
+
+    def shutdown_sessions(self, path: str) -> None:
+        """End the sessions (and kernels) on notebook `path`: a closed page leaves its kernel running."""
+        for session in self.api("/api/sessions") or []:
+            if session.get("path") == path:
+                with contextlib.suppress(Exception):
+                    self.api(f"/api/sessions/{session['id']}", method="DELETE", timeout=15)
+
+    def write_setting(self, plugin: str, values: dict) -> None:
+        """Write a user-settings file (read by the next page load of either front end)."""
+        path = self.settings / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
 
     def log_tail(self, n: int = 40) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
         except OSError:
             return "(no server log)"
+
+
+LabServer = JupyterServer  # the name earlier tests knew it by
 
 
 def free_port() -> int:
@@ -237,12 +274,13 @@ def _api(url: str, token: str, method: str = "GET", timeout: float = 5.0):
         return json.loads(response.read() or b"null")
 
 
-def _lab_settings(folder: Path) -> None:
-    """User settings that make JupyterLab predictable: no news or update toasts over the notebook, and every cell
-    kept in the page (no windowed rendering), so selectors find outputs wherever they are scrolled."""
+def _front_end_settings(folder: Path) -> None:
+    """User settings that make both front ends predictable: no news or update toasts over the notebook, every cell
+    kept in the page (no windowed rendering, so selectors find outputs wherever they are scrolled), the light theme."""
     settings = {
         "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
         "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+        THEMES_SETTINGS: {"theme": "JupyterLab Light"},
     }
     for name, values in settings.items():
         path = folder / f"{name}.jupyterlab-settings"
@@ -251,8 +289,9 @@ def _lab_settings(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def lab_server(root: Path, state: Path, startup_timeout: float = 120.0) -> Iterator[LabServer]:
-    """JupyterLab on loopback with a random token, serving `root`; all of its state lives under `state`.
+def jupyter_server(root: Path, state: Path, startup_timeout: float = 120.0) -> Iterator[JupyterServer]:
+    """One Jupyter server on loopback with a random token serving `root` to JupyterLab and Notebook 7 (both server
+    extensions load); all of its state lives under `state`, and both front ends share one user-settings folder.
 
     Stopped on exit even when the body failed: the REST shutdown stops the kernels, then the server's process group
     is terminated, and any kernel still running from this server's runtime folder is killed by pid.
@@ -262,21 +301,26 @@ def lab_server(root: Path, state: Path, startup_timeout: float = 120.0) -> Itera
     port = free_port()
     runtime = state / "runtime"
     settings = state / "settings"
-    _lab_settings(settings)
+    workspaces = state / "workspaces"
+    _front_end_settings(settings)
     env = dict(kernel_env(), JUPYTER_RUNTIME_DIR=str(runtime), JUPYTER_CONFIG_DIR=str(state / "config"),
-               JUPYTER_DATA_DIR=str(state / "data"), PYTHONUNBUFFERED="1")
+               JUPYTER_DATA_DIR=str(state / "data"), JUPYTERLAB_SETTINGS_DIR=str(settings),
+               JUPYTERLAB_WORKSPACES_DIR=str(workspaces), PYTHONUNBUFFERED="1")
     # Kernels find the shared labextension/kernelspec through sys.prefix; JUPYTER_DATA_DIR only adds a user folder.
+    # The notebook extension (Notebook 7) is enabled there too, so this server also answers /notebooks/...
     cmd = [
         sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}", "--allow-root", "--no-browser", f"--ServerApp.root_dir={root}",
-        f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={state / 'workspaces'}",
+        f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={workspaces}",
+        f"--JupyterNotebookApp.user_settings_dir={settings}", f"--JupyterNotebookApp.workspaces_dir={workspaces}",
         "--LabApp.news_url=None", "--ServerApp.open_browser=False",
     ]
-    log = state / "jupyterlab.log"
+    log = state / "jupyter-server.log"
     with open(log, "wb") as log_file:
         process = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=root,
                                    start_new_session=True)
-    server = LabServer(url=f"http://127.0.0.1:{port}", token=token, root=root, log=log, process=process)
+    server = JupyterServer(url=f"http://127.0.0.1:{port}", token=token, root=root, settings=settings, log=log,
+                           process=process)
     try:
         _wait_until_up(server, startup_timeout)
         yield server
@@ -284,20 +328,23 @@ def lab_server(root: Path, state: Path, startup_timeout: float = 120.0) -> Itera
         _stop(server, runtime)
 
 
-def _wait_until_up(server: LabServer, timeout: float) -> None:
+lab_server = jupyter_server
+
+
+def _wait_until_up(server: JupyterServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with {server.process.returncode}:\n{server.log_tail()}")
+            raise RuntimeError(f"Jupyter server exited with {server.process.returncode}:\n{server.log_tail()}")
         try:
             _api(f"{server.url}/api/status", server.token, timeout=2)
             return
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             time.sleep(0.5)
-    raise RuntimeError(f"JupyterLab did not answer /api/status within {timeout:.0f} s:\n{server.log_tail()}")
+    raise RuntimeError(f"Jupyter server did not answer /api/status within {timeout:.0f} s:\n{server.log_tail()}")
 
 
-def _stop(server: LabServer, runtime: Path) -> None:
+def _stop(server: JupyterServer, runtime: Path) -> None:
     with contextlib.suppress(Exception):
         _api(f"{server.url}/api/shutdown", server.token, method="POST", timeout=10)
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -330,20 +377,17 @@ def _pids_mentioning(text: str) -> list[int]:
 
 
 @contextlib.contextmanager
-def chromium_page(profile: Path, viewport: tuple[int, int] = (1400, 1000)):
-    """A Playwright page in Debian's Chromium (never a downloaded browser), with a fresh profile folder."""
+def chromium():
+    """One headless Debian Chromium (never a downloaded browser) driven by Playwright; callers open a context (a
+    fresh profile: cookies, storage) per front end and a page per notebook."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": viewport[0], "height": viewport[1]},
-        )
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
         try:
-            page = context.pages[0] if context.pages else context.new_page()
-            yield page
+            yield browser
         finally:
-            context.close()
+            browser.close()
 
 
 # ---- one live kernel shared by the tests that drive a kernel directly (see the `kernel` fixture in conftest.py) -----
