@@ -1,5 +1,6 @@
 """Test settings: one BLAS thread, so timings and test durations do not collapse when the 2 cores are shared;
 the live kernel the kernel tests share."""
+import contextlib
 import os
 from pathlib import Path
 
@@ -46,7 +47,6 @@ def ray_address(tmp_path_factory):
     touches another Ray on the machine (`ray stop` would stop them all). Token authentication is off for this
     throwaway local cluster (clients in subprocesses and kernels would otherwise need the token)."""
     import shutil
-    import signal
     import socket
     import subprocess
     import time
@@ -61,17 +61,23 @@ def ray_address(tmp_path_factory):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     os.environ["RAY_AUTH_MODE"] = "disabled"
-    temp = tmp_path_factory.mktemp("ray")
-    log = (temp / "ray-start.log").open("w")
-    head = subprocess.Popen(
-        [ray_cli, "start", "--head", "--block", "--num-cpus", "2", "--include-dashboard=false", f"--port={port}",
-         "--node-ip-address=127.0.0.1", "--disable-usage-stats", f"--temp-dir={temp}"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    deadline = time.time() + 180
-    while "Ray runtime started" not in (temp / "ray-start.log").read_text():
-        assert head.poll() is None and time.time() < deadline, (temp / "ray-start.log").read_text()
-        time.sleep(0.5)
+    for attempt in range(3):  # a loaded machine can miss Ray's fixed 30 s start-up wait: start it again, fresh
+        temp = tmp_path_factory.mktemp("ray")
+        log = (temp / "ray-start.log").open("w")
+        head = subprocess.Popen(
+            [ray_cli, "start", "--head", "--block", "--num-cpus", "2", "--include-dashboard=false", f"--port={port}",
+             "--node-ip-address=127.0.0.1", "--disable-usage-stats", f"--temp-dir={temp}"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, "RAY_agent_register_timeout_ms": "120000"},
+        )
+        deadline = time.time() + 180
+        while "Ray runtime started" not in (temp / "ray-start.log").read_text() and head.poll() is None:
+            assert time.time() < deadline, (temp / "ray-start.log").read_text()
+            time.sleep(0.5)
+        if head.poll() is None:
+            break
+        _kill_cluster(head, temp)
+        assert attempt < 2, (temp / "ray-start.log").read_text()
     address = f"127.0.0.1:{port}"
     os.environ["RAY_ADDRESS"] = address  # kernels and notebooks started from now on use it too
     yield address
@@ -79,15 +85,25 @@ def ray_address(tmp_path_factory):
     from nbnlp.core.distributed import shutdown
 
     shutdown()
-    os.killpg(head.pid, signal.SIGTERM)  # --block stops the processes it started when it is terminated
+    _kill_cluster(head, temp)
+    log.close()
+
+
+def _kill_cluster(head, temp: Path) -> None:
+    """End a `ray start --block` process group, and anything of that cluster that left it (its paths name `temp`)."""
+    import signal
+    import subprocess
+
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(head.pid, signal.SIGTERM)  # --block stops the processes it started when it is terminated
     try:
         head.wait(timeout=3)
     except subprocess.TimeoutExpired:
-        os.killpg(head.pid, signal.SIGKILL)
-    for proc in Path("/proc").iterdir():  # anything of this cluster that left the group (its paths name `temp`)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(head.pid, signal.SIGKILL)
+    for proc in Path("/proc").iterdir():
         try:
             if proc.name.isdigit() and str(temp).encode() in (proc / "cmdline").read_bytes():
                 os.kill(int(proc.name), signal.SIGKILL)
         except OSError:
             pass
-    log.close()

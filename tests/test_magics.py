@@ -446,7 +446,7 @@ def test_rerunning_a_training_cell_never_replaces_a_run_silently(shell, trained,
         shell.run_line_magic("nlp_train", line)
     with capture_output() as cap:
         shell.run_line_magic("nlp_train", line.replace("max_steps 10", "max_steps 15") + " --overwrite")
-    assert cap.stdout.splitlines()[0] == f"--overwrite: replaced the run in {tmp_path}"
+    assert cap.stdout.splitlines()[0] == f"--overwrite: replacing the run in {tmp_path}"
     second = shell.user_ns["rerun"]
     assert first is not second and second.steps == 15
     import json

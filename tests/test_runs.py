@@ -66,8 +66,8 @@ def test_explicit_output_holding_a_run_needs_resume_or_overwrite(tmp_path: Path)
         resolve_output(out)
     assert resolve_output(out, resume=True).resume
     replaced = resolve_output(out, overwrite=True)
-    assert replaced.note == f"--overwrite: replaced the run in {out}"
-    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]  # only the run's own files are removed
+    assert replaced.note == f"--overwrite: replacing the run in {out}" and replaced.overwrite
+    assert (out / "model-last").is_dir()  # nothing removed yet: that waits until the new run is set up
     with pytest.raises(RunsError, match="give one of them"):
         resolve_output(out, resume=True, overwrite=True)
     with pytest.raises(RunsError, match="--overwrite replaces the run in --output"):
@@ -185,3 +185,22 @@ def test_cli_train_refuses_an_output_holding_a_run(two_runs: Path, capsys) -> No
     assert main(["train", "demo", "--output", str(two_runs / "run-1"), "--training.max_steps", "2"]) == 1
     err = capsys.readouterr().err
     assert "run-1 already holds a run: continue it with --resume, replace it with --overwrite" in err
+
+
+def test_the_python_api_keeps_the_rule_and_overwrite_waits_for_a_good_config(tmp_path: Path) -> None:
+    """`train`/`iter_training` refuse a folder holding a run too; `overwrite` replaces it only once the new run is set
+    up, so a config error loses nothing; only the run's own files go."""
+    out = tmp_path / "out"
+    first = quiet_train(out)
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(RunsError, match="out already holds a run: continue it with --resume"):
+        iter_training(demo_config(), out, overrides=FAST)
+    with pytest.raises(Exception, match="max_stepz"):
+        iter_training(demo_config(), out, overrides={"training.max_stepz": 3}, overwrite=True)
+    assert nbnlp.load(out / "model-last").meta["training"]["steps"] == first.steps  # the earlier run is untouched
+    import io
+
+    second = train(demo_config(), out, overrides={**FAST, "training.max_steps": 4}, overwrite=True, stdout=io.StringIO(),
+                   stderr=io.StringIO())
+    assert second.steps == 4 and nbnlp.load(out / "model-last").meta["training"]["steps"] == 4
+    assert (out / "notes.txt").read_text() == "mine"

@@ -95,13 +95,13 @@ class TrainingMagics(NamespaceMagics):
         source, name = self._config_source(args.config)
         output, resume = self._run_output(name, args.output, resume=args.resume, overwrite=args.overwrite)
         self.run_training(source, args.result_name, output=output, overrides=overrides, gpu_id=args.gpu_id, view=args.view,
-                          resume=resume, workers=args.workers, address=args.address, end_cell_if_interrupted=True)
+                          resume=resume, overwrite=args.overwrite, workers=args.workers, address=args.address, end_cell_if_interrupted=True)
 
     @user_errors
     def run_training(
         self, config: Any, result_name: str = DEFAULT_RESULT_NAME, *, output: Optional[str] = None,
         overrides: Optional[dict[str, Any]] = None, gpu_id: Optional[int] = None, view: str = "auto", resume: bool = False,
-        workers: int = 1, address: Optional[str] = None, end_cell_if_interrupted: bool = False,
+        workers: int = 1, address: Optional[str] = None, end_cell_if_interrupted: bool = False, overwrite: bool = False,
     ) -> Any:
         """Train `config` in this kernel with a live view and a Stop button; bind and return the TrainResult.
 
@@ -112,7 +112,8 @@ class TrainingMagics(NamespaceMagics):
         from ..widgets.stop_button import StopButton
         from ..widgets.training_view import INTERRUPTED, ConsoleTrainingView, HTMLTrainingView, TrainingProgress
 
-        run = iter_training(config, output, overrides=overrides, use_gpu=gpu_id, resume=resume, workers=workers, address=address)  # device, build, initialise: here
+        run = iter_training(config, output, overrides=overrides, use_gpu=gpu_id, resume=resume, overwrite=overwrite,
+                            workers=workers, address=address)  # device, build, initialise: here
         progress = TrainingProgress.for_run(run)
         kind = view_kind(self.shell, view)
         stop = StopButton(run.request_stop) if kind == "html" and StopButton.available(self.shell) else None
@@ -125,6 +126,7 @@ class TrainingMagics(NamespaceMagics):
         status = drive(run, live, stop)
         result = run.result
         assert result is not None
+        progress.evaluations = list(result.history)  # one the view never got (an interrupt right after it) is shown too
         live.finish(status, _ending(status, result), _saved_lines(result, result_name))
         self.ns[result_name] = result
         if status == INTERRUPTED and end_cell_if_interrupted:

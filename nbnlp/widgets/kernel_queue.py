@@ -14,7 +14,10 @@ a kernel without the in-process shell socket, `ShellQueue.supported` is False an
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+import contextlib
+import signal
+import threading
+from typing import Any, Callable, Iterator, Optional
 
 
 class ShellQueue:
@@ -39,12 +42,13 @@ class ShellQueue:
         import zmq
 
         count = 0
-        while count < limit and self.socket.poll(0, zmq.POLLIN):
-            frames = self.socket.recv_multipart(copy=False)
-            count += 1
-            peeked = self._peek(frames)
-            if peeked is None or not handle(*peeked):
-                self.kept.append(frames)
+        with _interrupt_held():  # a message taken off the socket is never dropped half-way by a Ctrl-C
+            while count < limit and self.socket.poll(0, zmq.POLLIN):
+                frames = self.socket.recv_multipart(copy=False)
+                count += 1
+                peeked = self._peek(frames)
+                if peeked is None or not handle(*peeked):
+                    self.kept.append(frames)
         return count
 
     def release(self) -> None:
@@ -68,6 +72,22 @@ class ShellQueue:
         except Exception:  # not ours to judge: the kernel reports bad messages itself when it reads them
             return None
         return message["header"].get("msg_type", ""), content if isinstance(content, dict) else {}
+
+
+@contextlib.contextmanager
+def _interrupt_held() -> Iterator[None]:
+    """Hold SIGINT while the body runs, then deliver it to the handler that was in place (training's own)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            signal.raise_signal(signal.SIGINT)
 
 
 def _main_socket_pair(kernel: Any) -> Any:

@@ -38,6 +38,7 @@ class RunOutput:
     resume: bool = False
     note: Optional[str] = None
     new: bool = False  # a run-N folder made for this training (removed again if the training never starts)
+    overwrite: bool = False  # `path` holds a run to replace (`iter_training(..., overwrite=True)` clears it once set up)
 
 
 # ----- naming -------------------------------------------------------------------------------------
@@ -89,6 +90,13 @@ def discard_new_run(output: RunOutput) -> None:
                 return  # not empty (other runs, or something was written): keep it
 
 
+def check_output(path: Path, *, resume: bool, overwrite: bool) -> None:
+    """Refuse to train into a folder holding a run unless it is resumed or replaced on purpose."""
+    if not resume and not overwrite and path.is_dir() and holds_run(path):
+        raise RunsError(f"{path} already holds a run: continue it with --resume (resume=True), replace it with "
+                        "--overwrite (overwrite=True), or give another output folder")
+
+
 def clear_run(path: Path) -> None:
     """Remove the run in `path` (its record, config, checkpoint and models; other files stay)."""
     for entry in RUN_ENTRIES:
@@ -105,7 +113,7 @@ def resolve_output(
     """The folder a training writes to.
 
     `output` given: used as is, but one that already holds a run needs `resume` (continue it) or `overwrite`
-    (its run is removed first; the returned note says so). No `output`: with `runs` (the config's runs folder,
+    (its run is replaced once the new training is set up, so a config error loses nothing; the note says so). No `output`: with `runs` (the config's runs folder,
     `training/<config>`) a new `run-N` there, or with `resume` its latest run; without `runs` nothing is saved.
     """
     if resume and overwrite:
@@ -122,8 +130,7 @@ def resolve_output(
                     f"{path} already holds a run: continue it with --resume, replace it with --overwrite, "
                     "or give another --output" + (" (or none: each training then gets a new run folder)" if runs is not None else "")
                 )
-            clear_run(path)
-            return RunOutput(path, note=f"--overwrite: replaced the run in {path}")
+            return RunOutput(path, note=f"--overwrite: replacing the run in {path}", overwrite=True)  # once the new run is set up
         return RunOutput(path)
     if overwrite:
         raise RunsError("--overwrite replaces the run in --output: give the folder (without --output each training gets a new run folder)")

@@ -18,7 +18,7 @@ from ..util import SteppedRun
 from .checkpoint import CheckpointError, checkpoint_path, write_checkpoint
 from .loop import StepInfo, TrainingLoop, averaged_params
 from .run_record import FAILED, FINISHED, INTERRUPTED, RunRecorder
-from .runs import RunOutput, discard_new_run, run_number
+from .runs import RunOutput, check_output, clear_run, discard_new_run, run_number
 from .run_state import global_random_states, optimizer_state
 from .setup import ConfigSource, TrainingSetup, data_parallel_updater, prepare_training
 from .signals import StopSignals
@@ -277,6 +277,7 @@ def iter_training(
     overrides: Optional[Mapping[str, Any]] = None,
     use_gpu: Optional[int] = None,
     resume: bool = False,
+    overwrite: bool = False,
     workers: int = 1,
     address: Optional[str] = None,
 ) -> TrainingRun:
@@ -285,7 +286,8 @@ def iter_training(
     `use_gpu` picks the device (-1 = CPU; None = `[system] gpu_id`, CPU when unset). Raises one
     ConfigError listing every problem found in the config. `resume` continues the run saved in
     `output_path/checkpoint` exactly where it stopped (the config may change only settings that
-    steer the run, such as max_steps, eval_frequency, patience and the logger). `workers` > 1 trains
+    steer the run, such as max_steps, eval_frequency, patience and the logger); a folder holding a run is
+    refused unless it is resumed or `overwrite` replaces it (once the new run is set up). `workers` > 1 trains
     data-parallel on that many Ray actors (a local Ray, or the cluster at `address`: "auto" or
     "ray://host:port"); the steps, checkpoints and results are those of one process.
     """
@@ -297,12 +299,16 @@ def iter_training(
         if output is None:
             raise CheckpointError("resuming needs the output folder of the run to continue (--output)")
         resume_from = checkpoint_path(output)
+    if output is not None:
+        check_output(output, resume=resume, overwrite=overwrite)
     try:
         setup = prepare_training(config, overrides=overrides, use_gpu=use_gpu, resume_from=resume_from)
     except BaseException:
         if output is not None and not resume and run_number(output.name) is not None:
             discard_new_run(RunOutput(output, new=True))  # the empty run-N made for it: numbers stay without gaps
         raise
+    if overwrite and output is not None and not resume:
+        clear_run(output)  # only now: a config error above leaves the earlier run as it was
     setup.workers, setup.address = workers, address
     return TrainingRun(setup, output)
 
@@ -314,13 +320,15 @@ def train(
     overrides: Optional[Mapping[str, Any]] = None,
     use_gpu: Optional[int] = None,
     resume: bool = False,
+    overwrite: bool = False,
     workers: int = 1,
     address: Optional[str] = None,
     stdout: IO = sys.stdout,
     stderr: IO = sys.stderr,
 ) -> TrainResult:
     """Train with the `[training.logger]` reporting progress; Ctrl-C or SIGTERM stops cleanly and returns the result."""
-    run = iter_training(config, output_path, overrides=overrides, use_gpu=use_gpu, resume=resume, workers=workers, address=address)
+    run = iter_training(config, output_path, overrides=overrides, use_gpu=use_gpu, resume=resume, overwrite=overwrite,
+                        workers=workers, address=address)
     if run.resumed_from is not None:
         state = run.loop.state
         best = f", best score {format_score('score', state.best_score)} at step {state.best_step}" if state.best_step else ""
