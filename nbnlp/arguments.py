@@ -34,9 +34,9 @@ COMMON: dict[str, tuple[Arg, ...]] = {
     "convert": (
         arg("input", help="input file or folder"),
         arg("output_dir", help="folder for the converted files"),
-        arg("--converter", "-c", default="auto", help="auto|conllu|uner|iob|ner|jsonl (default: auto)"),
+        arg("--converter", "-c", default="auto", help="auto|conllu|uner|iob|ner|jsonl|spacy (default: auto)"),
         arg("--n-sents", "-n", type=int, default=1, help="sentences grouped into one doc (default: 1)"),
-        arg("--file-type", "-t", default="nbnlp", choices=["nbnlp", "jsonl"], help="output type"),
+        arg("--file-type", "-t", default="nbnlp", choices=["nbnlp", "jsonl", "spacy"], help="output type (spacy: a DocBin spaCy reads)"),
         arg("--lang", "-l", default="en", help="language of the tokenizer for raw text (default: en)"),
     ),
     "init-config": (

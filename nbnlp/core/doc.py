@@ -12,6 +12,7 @@ import numpy as np
 
 from .attrs import DOC_COLUMNS, IOB_STRINGS, LEX_FLAGS, LEX_STRING, normalize_attr
 from .span import Span
+from .span_group import SpanGroup, SpanGroups
 from .token import Token, iter_tokens
 from .vocab import Vocab
 
@@ -71,6 +72,7 @@ class Doc:
         self.cats: dict[str, float] = dict(cats or {})
         self.user_data: dict[Any, Any] = dict(user_data or {})
         self.tensor: Any = None  # per-token vectors a tok2vec component leaves for later components
+        self._spans: SpanGroups | None = None
         self._text: str | None = None
         self._idx: np.ndarray | None = None
         for name, values in (("TAG", tags), ("POS", pos), ("MORPH", morphs), ("LEMMA", lemmas), ("DEP", deps)):
@@ -117,6 +119,7 @@ class Doc:
         doc.cats = {}
         doc.user_data = {}
         doc.tensor = None
+        doc._spans = None
         doc._text = None
         doc._idx = None
         return doc
@@ -126,7 +129,7 @@ class Doc:
         """Concatenate docs (e.g. sentences into a document); each doc's first token starts a sentence.
 
         With `ensure_whitespace`, a space is added between docs whose last token has none, so the
-        joined text reads like the texts joined with " ".
+        joined text reads like the texts joined with " ". Span groups of the same name are joined.
         """
         if not docs:
             raise ValueError("Doc.from_docs needs at least one doc")
@@ -154,6 +157,14 @@ class Doc:
         for name in _COLUMN_DTYPES:
             merged.arrays[name] = np.concatenate(parts[name]).astype(_COLUMN_DTYPES[name])
         merged.cats = cats
+        offset = 0
+        for doc in docs:
+            for key, group in (doc._spans or {}).items():
+                if key in merged.spans:
+                    merged.spans[key].extend(group.copy(merged, offset))
+                else:
+                    dict.__setitem__(merged.spans, key, group.copy(merged, offset))
+            offset += len(doc)
         return merged
 
     def copy(self) -> "Doc":
@@ -162,6 +173,8 @@ class Doc:
             doc.arrays[name] = arr.copy()
         doc.cats = dict(self.cats)
         doc.user_data = dict(self.user_data)
+        if self._spans:
+            doc._spans = self._spans.copy_to(doc)
         return doc
 
     # ----- columns ------------------------------------------------------------------------
@@ -176,6 +189,20 @@ class Doc:
     @arrays.setter
     def arrays(self, columns: dict[str, np.ndarray]) -> None:
         self._arrays = columns
+
+    @property
+    def spans(self) -> SpanGroups:
+        """Named groups of spans, which may overlap (`doc.spans["sc"] = [doc[0:2], ...]`); made on first use."""
+        if self._spans is None:
+            self._spans = SpanGroups(self)
+        return self._spans
+
+    @spans.setter
+    def spans(self, groups: dict[str, SpanGroup | Iterable[Span]]) -> None:
+        fresh = SpanGroups(self)
+        for key, group in groups.items():
+            fresh[key] = group
+        self._spans = fresh
 
     @property
     def orth(self) -> np.ndarray:
@@ -482,4 +509,4 @@ def _sent_start_code(value: bool | int | None) -> int:
     raise ValueError(f"sent_starts values must be True, False or None, got {value!r}")
 
 
-__all__ = ["Doc", "DOC_COLUMNS", "IOB_STRINGS", "STRING_COLUMNS"]
+__all__ = ["Doc", "DOC_COLUMNS", "IOB_STRINGS", "STRING_COLUMNS", "SpanGroup", "SpanGroups"]

@@ -69,6 +69,7 @@ class Language:
         self.batch_size = DEFAULT_BATCH_SIZE
         self._components: list[tuple[str, Component]] = []
         self._config = Config({"nlp": default_nlp_section(lang), "components": {}})
+        self._optimizer: Optimizer | None = None  # what `update` uses when given no `sgd` (kept across calls)
 
     # ----- construction -------------------------------------------------------------------
     @classmethod
@@ -245,7 +246,16 @@ class Language:
             component.initialize(get_examples, nlp=self)
         if settings.get("init_tok2vec"):
             load_pretrained_tok2vec(self, settings["init_tok2vec"])
-        return sgd if sgd is not None else self.create_optimizer()
+        self._optimizer = sgd if sgd is not None else self.create_optimizer()
+        return self._optimizer
+
+    @property
+    def optimizer(self) -> Optimizer:
+        """The optimizer `update` uses without `sgd`: made once (or by `initialize`) and kept, so Adam's moments
+        and step count carry over from call to call."""
+        if getattr(self, "_optimizer", None) is None:
+            self._optimizer = self.create_optimizer()
+        return self._optimizer
 
     def create_optimizer(self) -> Optimizer:
         """The optimizer of `[training.optimizer]` when the config has one, else the schema's default."""
@@ -269,7 +279,7 @@ class Language:
         for _, component in trainable:
             component.update(examples, drop=drop, sgd=None, losses=losses)
         if sgd is not False:
-            optimizer = sgd if sgd is not None else self.create_optimizer()
+            optimizer = sgd if sgd is not None else self.optimizer
             for _, component in trainable:
                 component.finish_update(optimizer)
         return losses

@@ -3,7 +3,8 @@
 Layout: an 8-byte magic header, then frames. Each frame is a 4-byte little-endian length and a
 zlib-compressed msgpack map holding up to `chunk_size` docs *column-wise*: one byte string per
 annotation column for all the frame's tokens, the frame's own string table (so a frame decodes
-on its own), token counts per doc, and each doc's `cats` and `user_data`. Reading decodes one
+on its own), token counts per doc, and each doc's `cats`, `user_data` and span groups (`spans`, a
+key older files lack; absent means no groups). Reading decodes one
 frame at a time, so iterating a large file never holds more than one frame. No pickle: only
 msgpack and raw little-endian arrays.
 """
@@ -55,6 +56,8 @@ def docs_to_frame(docs: list[Doc], level: int = 6) -> bytes:
         "cats": [d.cats for d in docs],
         "user_data": [_plain(d.user_data) for d in docs],
     }
+    if any(d._spans for d in docs):
+        payload["spans"] = [d._spans.to_plain() if d._spans else {} for d in docs]
     return zlib.compress(srsly.msgpack_dumps(payload), level)
 
 
@@ -78,6 +81,8 @@ def frame_to_docs(frame: bytes, vocab: Vocab) -> list[Doc]:
             doc.arrays[name] = columns[name][s:e].copy()
         doc.cats = dict(payload["cats"][k])
         doc.user_data = dict(payload["user_data"][k])
+        if payload.get("spans") and payload["spans"][k]:
+            doc.spans.from_plain(payload["spans"][k])
         docs.append(doc)
     return docs
 

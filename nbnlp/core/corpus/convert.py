@@ -1,4 +1,4 @@
-"""`convert`: turn corpus files into `.nbnlp` (or JSONL) files ready for training.
+"""`convert`: turn corpus files into `.nbnlp` (or JSONL, or spaCy's `.spacy`) files ready for training.
 
 All outputs are written to a staging folder inside OUTPUT_DIR and moved into place only when
 every input converted, so a bad file anywhere leaves no partial output behind.
@@ -16,7 +16,7 @@ from typing import Iterator
 from ..doc import Doc
 from .loader import detect_format, iter_corpus_files, load_docs, resolve_format_name, save_docs
 
-FILE_TYPES = ("nbnlp", "jsonl")
+FILE_TYPES = ("nbnlp", "jsonl", "spacy")
 
 
 @dataclass

@@ -12,7 +12,8 @@ Records (one JSON object per line; a `.json` file may instead hold a list of the
 - `{"text"}` or `{"tokens": ["w1", "w2"]}`: raw text / pre-tokenized words (string tokens are
   aligned against `text` when both are given).
 Records with `"answer": "reject"` or `"ignore"` are skipped; `"meta"` is kept in
-`user_data["meta"]`; other keys (`_input_hash`, ...) are ignored.
+`user_data["meta"]`; `"span_groups": {name: {"spans": [[start_token, end_token, label]], "attrs": {}}}`
+(end exclusive, over the record's tokens) fills `doc.spans`; other keys (`_input_hash`, ...) are ignored.
 
 Single labels and streaming: a `"label"` record only names its positive class, and a stream
 cannot know the other classes before its end. So by default `cats = {label: 1.0}` and the
@@ -241,6 +242,12 @@ class _RecordReader:
         if "spans" in record:
             self._set_spans(line_no, doc, text if text is not None else doc.text, starts, ends, record["spans"])
         doc.cats = self._cats(line_no, record)
+        if record.get("span_groups"):  # {name: {"spans": [[start, end, label]], "attrs"}}, token indices, end exclusive
+            try:
+                doc.spans.from_plain(record["span_groups"])
+            except (AttributeError, IndexError, TypeError, ValueError) as err:
+                raise self.error(line_no, f"bad span_groups ({err})", field="span_groups",
+                                 expected='{"name": {"spans": [[start_token, end_token, "LABEL"], ...]}}') from None
         if "meta" in record:
             doc.user_data["meta"] = record["meta"]
         return doc
@@ -451,6 +458,8 @@ def doc_to_record(doc: Doc) -> dict[str, Any]:
         ]
     if doc.cats:
         record["cats"] = dict(doc.cats)
+    if doc._spans:
+        record["span_groups"] = doc.spans.to_plain()
     return record
 
 

@@ -48,10 +48,11 @@ FORMATS: dict[str, CorpusFormat] = {
         CorpusFormat("iob", "iob", (".iob",)),
         CorpusFormat("conll_ner", "conll_ner", (".conll", ".ner")),
         CorpusFormat("jsonl", "jsonl", (".jsonl", ".json"), sentence_based=False),
+        CorpusFormat("spacy", "docbin", (".spacy",), sentence_based=False),
     )
 }
 # Names the CLI accepts for --converter, mapped to formats.
-FORMAT_ALIASES = {"ner": "conll_ner", "conll": "conll_ner", "iob2": "uner", "json": "jsonl"}
+FORMAT_ALIASES = {"ner": "conll_ner", "conll": "conll_ner", "iob2": "uner", "json": "jsonl", "docbin": "spacy"}
 SNIFF_ORDER = ("conllu", "uner", "conll_ner", "iob", "jsonl")
 
 
@@ -72,6 +73,8 @@ def detect_format(path: Path) -> CorpusFormat:
     if not head_bytes.strip():
         raise CorpusError(path, 1, "the file is empty", expected="at least one sentence or record")
     suffix = path.suffix.lower()
+    if suffix in FORMATS["spacy"].extensions or FORMATS["spacy"].sniff(path, head_bytes):
+        return FORMATS["spacy"]  # zlib data: its reader says what is wrong with a damaged one
     if looks_binary(path, head_bytes):
         if suffix in FORMATS["nbnlp"].extensions:
             return FORMATS["nbnlp"]  # its reader checks the header and says how far a damaged file reads
@@ -94,7 +97,7 @@ def detect_format(path: Path) -> CorpusFormat:
     )
 
 
-KINDS = "CoNLL-U, CoNLL NER columns, UniversalNER .iob2, word|TAG IOB lines, JSONL or .nbnlp"
+KINDS = "CoNLL-U, CoNLL NER columns, UniversalNER .iob2, word|TAG IOB lines, JSONL, .nbnlp or spaCy's .spacy"
 
 
 def iter_corpus_files(path: str | Path) -> list[Path]:
@@ -122,7 +125,7 @@ def load_docs(
 ) -> Iterator[Doc]:
     """Yield the docs of any supported corpus file or folder.
 
-    `format` names the reader (auto, conllu, uner, iob, conll_ner/ner, jsonl, nbnlp); `n_sents`
+    `format` names the reader (auto, conllu, uner, iob, conll_ner/ner, jsonl, nbnlp, spacy); `n_sents`
     groups that many sentences into one doc (a new document in the source also starts a new doc);
     other keyword options go to the reader.
     """
@@ -165,11 +168,13 @@ def _merge_group(group: list[Doc]) -> Doc:
 
 
 def save_docs(docs: Iterable[Doc], path: str | Path, *, format: str = "auto") -> int:
-    """Write docs atomically as `.nbnlp` or JSONL (from the extension unless `format` says); returns the count."""
+    """Write docs atomically as `.nbnlp`, JSONL or spaCy's `.spacy` (from the extension unless `format` says);
+    returns the count."""
     path = Path(path)
     name = resolve_format_name(format)
     if name == "auto":
-        name = "jsonl" if path.suffix.lower() in (".jsonl", ".json") else "nbnlp"
+        suffix = path.suffix.lower()
+        name = "jsonl" if suffix in (".jsonl", ".json") else "spacy" if suffix == ".spacy" else "nbnlp"
     if name == "nbnlp":
         from .binary import write_nbnlp
 
@@ -178,4 +183,8 @@ def save_docs(docs: Iterable[Doc], path: str | Path, *, format: str = "auto") ->
         from .jsonl import write_jsonl
 
         return write_jsonl(docs, path)
-    raise ValueError(f"save_docs writes .nbnlp or .jsonl, not {name!r}")
+    if name == "spacy":
+        from .docbin_write import write_spacy
+
+        return write_spacy(docs, path)
+    raise ValueError(f"save_docs writes .nbnlp, .jsonl or .spacy, not {name!r}")
