@@ -416,15 +416,29 @@ def test_init_vectors_and_pretrain_magics(shell, tmp_path):
     with capture_output():
         shell.run_line_magic("nlp_init_config", "pcfg --pipeline tagger --pretraining")
     with capture_output() as cap:
-        pretrained = shell.run_line_magic(
+        returned = shell.run_line_magic(
             "nlp_pretrain", f"pcfg {tmp_path / 'pretrain'} --paths.raw_text {raw} --pretraining.max_epochs 2 --components.tok2vec.model.encode.depth 1"
         )
-    assert shell.user_ns["pretrain_result"] is pretrained and not pretrained.interrupted
+    pretrained = shell.user_ns["pretrain_result"]
+    assert returned is None and not pretrained.interrupted  # bound, not echoed as Out[n] under the view
     assert [p.name for p in pretrained.saved][-2:] == ["model0.bin", "model1.bin"]
     final = html_outputs(cap)[-1]
     assert 'data-status="finished"' in final and final.count('<tr class="nbnlp-row"') == 2 and "init_tok2vec" in final
     with pytest.raises(UsageError, match="raw_text"):
         shell.run_line_magic("nlp_pretrain", f"pcfg {tmp_path / 'p2'}")
+
+    from nbnlp.widgets.pretrain_view import PretrainView
+
+    def interrupted(self, info):
+        raise KeyboardInterrupt
+
+    original, PretrainView.update = PretrainView.update, interrupted
+    try:  # Ctrl-C in pretraining: the result is bound, then the cell ends as interrupted in one line
+        with capture_output(), pytest.raises(CellInterrupted, match="^Pretraining interrupted: result stored as stopped_pretrain"):
+            shell.run_line_magic("nlp_pretrain", f"pcfg {tmp_path / 'p3'} --paths.raw_text {raw} --as stopped_pretrain")
+    finally:
+        PretrainView.update = original
+    assert shell.user_ns["stopped_pretrain"].interrupted
 
 
 def test_quoted_paths_with_spaces(shell, trained, tmp_path):

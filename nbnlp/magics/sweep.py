@@ -13,7 +13,7 @@ from ..core.scores.display import format_score
 from ..magic_args import command_arguments, parse_line
 from ..magic_errors import USER_ERRORS, user_errors
 from .base import DEFAULT_CONFIG_NAME, RUNS_FOLDER, NamespaceMagics, result_name
-from .live import view_kind
+from .live import CellInterrupted, view_kind
 
 
 @magics_class
@@ -32,7 +32,7 @@ class SweepMagics(NamespaceMagics):
     ])
     @line_magic
     @user_errors
-    def nlp_sweep(self, line: str) -> Any:
+    def nlp_sweep(self, line: str) -> None:
         """Hyperparameter sweep on Ray Tune: a training run per trial, with settings drawn from the --param distributions.
 
         `--section.key value` pairs override the config for every trial. A live table shows a row per trial and a
@@ -89,7 +89,8 @@ class SweepMagics(NamespaceMagics):
 
             print(format_sweep_table(result.trials, progress.param_keys, progress.metric))
             print("\n".join(lines))
-        return result
+        if result.interrupted:  # the trials so far are kept and bound; a Run All stops here as after any interrupt
+            raise CellInterrupted(f"Sweep interrupted: {len(result.trials)} trials kept, result stored as {args.result_name}")
 
     def _sweep_source(self, ref: Optional[str]) -> tuple[Any, str]:
         """`_config_source`, also taking a config's override form (`NAME_form`): its config with the form's overrides."""

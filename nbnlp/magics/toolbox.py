@@ -12,7 +12,7 @@ from ..arguments import arg
 from ..magic_args import command_arguments, parse_line
 from ..magic_errors import user_errors
 from .base import CONFIG_NAME, CONFIG_REF, DEFAULT_CONFIG_NAME, NamespaceMagics, result_name
-from .live import drive
+from .live import CellInterrupted, drive
 from .training import _config_header
 
 
@@ -86,7 +86,7 @@ class ToolboxMagics(NamespaceMagics):
     ], after=[result_name("pretrain_result")])
     @line_magic
     @user_errors
-    def nlp_pretrain(self, line: str) -> Any:
+    def nlp_pretrain(self, line: str) -> None:
         """Pretrain the config's tok2vec on raw text with a live view; `--section.key value` overrides the config.
 
         Interrupting keeps the weights of the finished epochs. Use them in training with
@@ -95,6 +95,7 @@ class ToolboxMagics(NamespaceMagics):
         from ..core.commands.pretrain import iter_pretrain
         from ..core.util import import_code
         from ..widgets.pretrain_view import PretrainView
+        from ..widgets.training_view import INTERRUPTED
 
         args, overrides = parse_line(self.nlp_pretrain, line, overrides=True)
         source, _ = self._config_source(args.config)
@@ -106,7 +107,8 @@ class ToolboxMagics(NamespaceMagics):
         last = result.last_weights if result is not None else None
         view.finish(status, f"use [initialize] init_tok2vec = \"{last}\"" if last else "no epoch finished")
         self.ns[args.result_name] = result
-        return result
+        if status == INTERRUPTED:  # the finished epochs are kept and bound; a Run All stops here as after any interrupt
+            raise CellInterrupted(f"Pretraining interrupted: result stored as {args.result_name}" + (f", last weights {last}" if last else ""))
 
     @command_arguments("package", before=[arg("input", help="pipeline folder, or a training result variable (its model-best)")])
     @line_magic
