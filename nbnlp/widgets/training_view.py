@@ -138,8 +138,9 @@ def curves_png(progress: TrainingProgress, *, width: float = 10.0, height: float
     if best is not None:
         score_ax.axvline(best.step, color="#059669", linestyle=":", linewidth=1, label=f"best (step {best.step:,})")
     score_ax.set_ylim(*plots.score_limits(shown))
+    planned = progress.max_steps if progress.status == TRAINING else 0  # an ended run's axis ends where it did
     for ax, title in ((loss_ax, "loss (per evaluation interval)"), (score_ax, "dev scores (%)")):
-        ax.set_xlim(*plots.step_limits(steps, progress.max_steps))
+        ax.set_xlim(*plots.step_limits(steps, planned))
         plots.style_axes(ax, title)
         plots.legend_outside(ax)
     return plots.to_png(figure)
@@ -193,7 +194,7 @@ class HTMLTrainingView:
         self._handle: Any = None
         self._last_render = 0.0
         self._curves: Optional[bytes] = None
-        self._curves_for = -1
+        self._curves_for: Any = None
         self.saved: list[str] = []
         self.renders = 0
 
@@ -226,7 +227,7 @@ class HTMLTrainingView:
         self.refresh()
 
     def html(self) -> str:
-        n = len(self.progress.evaluations)
+        n = (len(self.progress.evaluations), self.progress.status)  # redrawn for a new evaluation, and once at the end
         if n != self._curves_for:
             self._curves = curves_png(self.progress)
             self._curves_for = n
