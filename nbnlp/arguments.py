@@ -46,6 +46,11 @@ COMMON: dict[str, tuple[Arg, ...]] = {
         arg("--gpu", "-G", action="store_true", help="settings for training on a GPU"),
         arg("--pretraining", "-pt", action="store_true", help="add a [pretraining] section for pretraining the tok2vec"),
     ),
+    "fill-config": (
+        arg("input_file", help="config file to fill (a partial one, or one written by spaCy's init config)"),
+        arg("output_file", help="where to write the filled config, or - for stdout"),
+        CODE,
+    ),
     "train": (
         GPU_ID,
         CODE,

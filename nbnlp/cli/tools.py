@@ -1,4 +1,4 @@
-"""The toolbox commands: convert, init-config, evaluate, debug-data, init-vectors, pretrain, package, info, validate."""
+"""The toolbox commands: convert, init-config, fill-config, evaluate, debug-data, init-vectors, pretrain, package, info, validate."""
 from __future__ import annotations
 
 import argparse
@@ -50,6 +50,39 @@ def _add_init_config(sub: argparse._SubParsersAction) -> Callable[[argparse.Name
             with atomic_write(args.output_file, "w", encoding="utf8") as f:
                 f.write(text)
             print(f"Wrote {args.output_file} (pipeline: tok2vec, {args.pipeline}). Train with: nbnlp train {args.output_file} --output OUTPUT_DIR --paths.train TRAIN --paths.dev DEV")
+        return 0
+
+    p.set_defaults(run=run)
+    return run
+
+
+def _add_fill_config(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace], int]:
+    p = sub.add_parser(
+        "fill-config",
+        help="write a config with every default filled in (spaCy's function names replaced by nbnlp's)",
+        description="Fill every default of a partial config, as training does, and write it ('-' writes to stdout). "
+        "Any --section.key value after the arguments overrides the config.",
+    )
+    add_arguments(p, "fill-config")
+    p.set_defaults(accepts_overrides=True)
+
+    def run(args: argparse.Namespace) -> int:
+        from ..core.commands.fill_config import fill_config_text
+        from ..core.config import parse_overrides
+        from ..core.corpus.atomic import atomic_write
+        from ..core.util import import_code
+
+        import_code(args.code)
+        filled = fill_config_text(args.input_file, parse_overrides(args.overrides))
+        out = sys.stderr if args.output_file == "-" else sys.stdout
+        for line in filled.substitutions + filled.notes:
+            print(line, file=out)
+        if args.output_file == "-":
+            sys.stdout.write(filled.text)
+        else:
+            with atomic_write(args.output_file, "w", encoding="utf8") as f:
+                f.write(filled.text)
+            print(f"Wrote {args.output_file}. Train with: nbnlp train {args.output_file} --output OUTPUT_DIR")
         return 0
 
     p.set_defaults(run=run)

@@ -5,14 +5,14 @@ together, each as `section.key: expected ..., got ...`, so a user fixes them in 
 """
 from __future__ import annotations
 
-import json
-
+import copy
 import difflib
+import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from confection import ConfigValidationError
 from thinc.api import Config
@@ -81,8 +81,14 @@ def load_config(
     overrides: Mapping[str, Any] | None = None,
     *,
     interpolate: bool = True,
+    report: list[str] | None = None,
 ) -> Config:
-    """A config from a file path, a config string or a dict, with overrides applied and checked."""
+    """A config from a file path, a config string or a dict, with overrides applied and checked.
+
+    spaCy's function names become nbnlp's (`spacy_config.py`); one line per substitution goes to `report`.
+    An override of a setting the config leaves out is applied to the filled config (defaults added)."""
+    from .spacy_config import translate_spacy
+
     label = None
     try:
         if isinstance(source, Config):
@@ -100,8 +106,9 @@ def load_config(
     except Exception as err:  # confection's parse errors name the line; keep them, as one problem
         raise ConfigError([ConfigProblem("", f"cannot parse config: {parse_error_text(err)}")], source=label) from None
     with naming_source(label):
+        config = translate_spacy(config, report)
         if overrides:
-            config = apply_overrides(config, overrides)
+            config = translate_spacy(apply_overrides(config, overrides, fill=_fill), report)
         if interpolate:
             try:
                 config = config.interpolate()
@@ -196,18 +203,34 @@ def parse_value(raw: str) -> Any:
         return raw
 
 
-def apply_overrides(config: Config, overrides: Mapping[str, Any]) -> Config:
-    """A copy of `config` with dotted keys replaced; every key must already exist (typos get a hint)."""
+def _fill(config: Config) -> Config:
+    from .training.check import fill_config  # the factories and registries: imported only when an override needs them
+
+    return fill_config(config)
+
+
+def apply_overrides(config: Config, overrides: Mapping[str, Any], *, fill: Callable[[Config], Config] | None = None) -> Config:
+    """A copy of `config` with dotted keys replaced; every key must exist in the config or, given `fill`, in
+    `fill(config)` (a setting left at its default: it is added, with the default block around it); typos get a hint."""
     problems = []
     updated = Config(config).copy()
+    filled: list[Config] = []
     for dotted, value in overrides.items():
         parts = dotted.split(".")
         node: Any = updated
         for depth, part in enumerate(parts):
             is_last = depth == len(parts) - 1
+            if isinstance(node, dict) and part not in node and fill is not None:
+                if not filled:
+                    filled.append(fill(updated))
+                default = _at(filled[0], parts[:depth + 1])
+                if default is not _ABSENT:
+                    node[part] = copy.deepcopy(default)  # the default it would have had (a block comes whole)
             if not isinstance(node, dict) or part not in node:
                 where = ".".join(parts[:depth]) or "the config"
                 options = list(node) if isinstance(node, dict) else []
+                known = _at(filled[0], parts[:depth]) if filled else _ABSENT
+                options += list(known) if isinstance(known, dict) else []
                 close = difflib.get_close_matches(part, options, n=1)
                 hint = f"; did you mean {'.'.join(parts[:depth] + [close[0]])!r}?" if close else ""
                 problems.append(ConfigProblem(dotted, f"no such setting: {where} has no {part!r}{hint}"))
@@ -222,6 +245,18 @@ def apply_overrides(config: Config, overrides: Mapping[str, Any]) -> Config:
     if problems:
         raise ConfigError(problems)
     return updated
+
+
+_ABSENT = object()
+
+
+def _at(config: Mapping[str, Any], parts: Sequence[str]) -> Any:
+    node: Any = config
+    for part in parts:
+        if not isinstance(node, dict) or part not in node:
+            return _ABSENT
+        node = node[part]
+    return node
 
 
 def problems_from_validation(err: ConfigValidationError, prefix: str = "") -> list[ConfigProblem]:

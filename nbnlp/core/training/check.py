@@ -33,6 +33,7 @@ class ConfigCheck:
     problems: list[ConfigProblem] = field(default_factory=list)
     notes: list[ConfigProblem] = field(default_factory=list)
     nlp: Optional[Language] = None
+    substitutions: list[str] = field(default_factory=list)  # spaCy names replaced by nbnlp's, one line each
 
     @property
     def ok(self) -> bool:
@@ -59,6 +60,7 @@ def fill_config(config: Config) -> Config:
         merged = Config(defaults).merge(Config(settings))
         components[name] = {"factory": factory_name, **merged}
     _fill_training(filled)
+    _fill_corpora(filled)
     try:
         return registry.fill(filled, validate=False)
     except Exception:  # an unknown function name: keep what we have, the checks below report it
@@ -69,8 +71,24 @@ def _fill_training(config: Config) -> None:
     """Add the `[training]` settings the schema marks as shown, so they can be seen and edited."""
     if "training" not in config or not isinstance(config["training"], dict):
         config["training"] = {}
+    system = config.get("system") if isinstance(config.get("system"), dict) else {}
     for key, value in TrainingSchema.filled().items():
+        if key == "seed" and "seed" in system:
+            value = "${system.seed}"  # an unset training seed means [system]'s
         config["training"].setdefault(key, value)
+
+
+def _fill_corpora(config: Config) -> None:
+    """Readers for a config without `[corpora.train]`/`[corpora.dev]`: nbnlp's corpus reader of `${paths.train}`/`${paths.dev}`."""
+    training = config.get("training") or {}
+    for which in ("train", "dev"):
+        section, _, name = str(training.get(f"{which}_corpus") or f"corpora.{which}").partition(".")
+        corpora = config.setdefault(section, {})
+        if isinstance(corpora, dict) and name and name not in corpora:
+            paths = config.setdefault("paths", {})
+            if isinstance(paths, dict):
+                paths.setdefault(which, None)
+            corpora[name] = {"@readers": "nbnlp.Corpus.v1", "path": f"${{paths.{which}}}"}
 
 
 PipelineCheck = tuple[Optional[Language], list[ConfigProblem]]
@@ -92,9 +110,10 @@ def check_config(
     config: Any, overrides: Optional[Mapping[str, Any]] = None, *, build: Callable[[Config], PipelineCheck] = check_pipeline,
 ) -> ConfigCheck:
     """Parse, fill and validate a training config; raises ConfigError only when it cannot be parsed."""
-    raw = load_config(config, overrides, interpolate=False)
+    substitutions: list[str] = []
+    raw = load_config(config, overrides, interpolate=False, report=substitutions)
     filled = fill_config(raw)
-    result = ConfigCheck(filled)
+    result = ConfigCheck(filled, substitutions=substitutions)
     try:
         cfg = load_config(filled)
     except ConfigError as err:

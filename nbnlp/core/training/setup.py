@@ -14,6 +14,7 @@ from ..config import ConfigError, ConfigProblem, is_int, load_config, naming_sou
 from ..language import Language
 from ..settings import TrainingSchema
 from .blocks import resolve_blocks, resolve_corpus
+from .check import fill_config
 from .checkpoint import Checkpoint, CheckpointError, read_checkpoint
 from .fingerprint import config_fingerprint, fingerprint_problems
 from .loggers import Logger
@@ -44,6 +45,7 @@ class TrainingSetup:
     gpu_id: int = -1
     optimizer_block: dict[str, Any] = field(default_factory=dict)
     config_text: Optional[str] = None  # the interpolated config, written as RUN/config.cfg
+    substitutions: list[str] = field(default_factory=list)  # spaCy names replaced by nbnlp's, one line each
 
 
 def prepare_training(
@@ -57,7 +59,8 @@ def prepare_training(
 
 
 def _prepare(config: ConfigSource, overrides: Optional[Mapping[str, Any]], use_gpu: Optional[int], saved: Optional[Checkpoint]) -> TrainingSetup:
-    raw = load_config(config, overrides, interpolate=False)
+    substitutions: list[str] = []
+    raw = fill_config(load_config(config, overrides, interpolate=False, report=substitutions))  # saved as used: defaults filled
     cfg = load_config(raw)
     fingerprint = config_fingerprint(cfg)
     system = cfg.get("system", {}) or {}
@@ -97,7 +100,7 @@ def _prepare(config: ConfigSource, overrides: Optional[Mapping[str, Any]], use_g
         nlp, settings, optimizer, train_corpus, dev_corpus, blocks["logger"], blocks["before_to_disk"], seed, device,
         fingerprint=fingerprint, checkpoint=saved, gpu_id=-1 if gpu_id is None else int(gpu_id),
         optimizer_block=dict(cfg.get("training", {}).get("optimizer") or TrainingSchema.default("optimizer")),
-        config_text=_config_text(cfg),
+        config_text=_config_text(cfg), substitutions=substitutions,
     )
 
 

@@ -333,6 +333,8 @@ def train(
         state = run.loop.state
         best = f", best score {format_score('score', state.best_score)} at step {state.best_step}" if state.best_step else ""
         stdout.write(f"Resuming {run.checkpoint} at step {state.step} (epoch {state.epoch}{best})\n")
+    for line in run.setup.substitutions:
+        stdout.write(line + "\n")
     log_step, finalize = run.logger(run.nlp, stdout, stderr)
     try:
         for info in run:

@@ -38,7 +38,7 @@ def check_initialize(cfg: Mapping[str, Any], problems: list[ConfigProblem]) -> N
         if not isinstance(vectors, str):
             problems.append(ConfigProblem("initialize.vectors", "wrong type", expected="a folder path or null", given=vectors))
         elif not Path(vectors).is_dir():
-            problems.append(ConfigProblem("initialize.vectors", "no such folder", expected="a folder made by nbnlp init-vectors", given=vectors))
+            problems.append(_missing_vectors(cfg, vectors))
         elif not has_vectors_dir(vectors):
             problems.append(ConfigProblem("initialize.vectors", "the folder holds no vectors table (vectors/data.npy and vectors/keys.msgpack)",
                                           expected="a folder made by nbnlp init-vectors", given=vectors))
@@ -57,6 +57,25 @@ def check_initialize(cfg: Mapping[str, Any], problems: list[ConfigProblem]) -> N
         if component not in pipeline:
             problems.append(ConfigProblem("initialize.init_tok2vec", f"the weights go into component {component!r} (pretraining.component), which is not in the pipeline",
                                           expected=" or ".join(pipeline) or "a component in nlp.pipeline", given=component))
+
+
+def _missing_vectors(cfg: Mapping[str, Any], vectors: str) -> ConfigProblem:
+    """A vectors source that is not a folder: a package name (spaCy's configs name `en_core_web_lg`) or a wrong path,
+    with the override that fixes it (the setting the value came from, `paths.vectors` in spaCy's configs)."""
+    import importlib.util
+
+    setting = "paths.vectors" if (cfg.get("paths", {}) or {}).get("vectors") == vectors else "initialize.vectors"
+    installed = vectors.isidentifier() and importlib.util.find_spec(vectors) is not None
+    if not vectors.isidentifier():
+        what = "no such folder"
+    elif installed:
+        what = f"{vectors!r} is an installed package, but nbnlp reads vectors only from a folder made by nbnlp init-vectors"
+    else:
+        what = f"the vectors source {vectors!r} is neither a folder nor an installed package"
+    statics = static_vectors_settings(cfg)
+    off = f" and {statics[0]} false" if statics else ""
+    return ConfigProblem("initialize.vectors", f"{what}; override it: --{setting} null (no vectors{off}) or --{setting} DIR "
+                         "(a folder made by nbnlp init-vectors)", given=vectors)
 
 
 def static_vectors_settings(cfg: Mapping[str, Any]) -> list[str]:
