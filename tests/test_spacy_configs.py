@@ -124,3 +124,24 @@ def test_fill_config_cli_and_partial_config_with_absent_key_override(tmp_path: P
     assert used["components"]["tok2vec"]["model"]["embed"]["@architectures"] == "nbnlp.HashEmbed.v1"
     with pytest.raises(ConfigError, match=r"did you mean 'training\.dropout'"):
         load_config(PARTIAL, {"training.dropuot": 0.2})
+
+
+def test_magics_say_each_substitution_once(corpus: str, tmp_path: Path) -> None:
+    """`%%nlp_config` with a spaCy config prints the substitution lines above its summary; `%nlp_train` on the file
+    prints them above the live view; the stored config holds nbnlp's names only."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "nbnlp")
+    expected = check_config(CONFIGS / "efficiency.cfg", {"paths.train": corpus, "paths.dev": corpus}).substitutions
+    with capture_output() as cap:
+        shell.run_cell_magic("nlp_config", "from_spacy --no-form", (CONFIGS / "efficiency.cfg").read_text())
+    assert [line for line in cap.stdout.splitlines() if line] == expected
+    assert "spacy." not in shell.user_ns["from_spacy"].to_str().replace("spacy_", "")
+    with capture_output() as cap:
+        shell.run_line_magic("nlp_train", f"{CONFIGS / 'efficiency.cfg'} --output {tmp_path / 'out'} --view console "
+                                          f"--paths.train {corpus} --paths.dev {corpus} --training.max_steps 2 --training.eval_frequency 2")
+    printed = cap.stdout.splitlines()
+    assert all(printed.count(line) == 1 for line in expected), cap.stdout[:2000]
+    assert shell.user_ns["train_result"].steps == 2

@@ -43,6 +43,8 @@ class TrainingMagics(NamespaceMagics):
         if checked.problems:
             raise ConfigError(checked.problems)
         self.ns[args.name] = checked.config
+        for line in getattr(checked, "substitutions", ()):  # a spaCy config: what stands in for what, said once
+            print(line)
         display(HTML(_config_header(args.name, checked)))
         if args.no_form:
             return
@@ -114,6 +116,8 @@ class TrainingMagics(NamespaceMagics):
 
         run = iter_training(config, output, overrides=overrides, use_gpu=gpu_id, resume=resume, overwrite=overwrite,
                             workers=workers, address=address)  # device, build, initialise: here
+        for line in getattr(run.setup, "substitutions", ()):  # a spaCy config file: what stands in for what, said once
+            print(line)
         progress = TrainingProgress.for_run(run)
         kind = view_kind(self.shell, view)
         stop = StopButton(run.request_stop) if kind == "html" and StopButton.available(self.shell) else None
