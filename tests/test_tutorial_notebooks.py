@@ -107,7 +107,7 @@ def metrics(nb, tag: str) -> tuple[list[str], list[tuple[str, list[str]]], str]:
     html = html_of(cell_by_tag(nb, tag))
     table = parse_table(html, "nbnlp-metrics")
     assert table is not None, f"{tag}: no <table class='nbnlp-metrics'> in the output:\n{html[:400]}"
-    assert re.search(r'class="nbnlp-status"[^>]*>\s*Finished', html), f"{tag}: the status line does not say Finished"
+    assert re.search(r'class="nbnlp-status" data-status="finished"[^>]*>.*?Finished', html), f"{tag}: the status line does not say Finished"
     return table[0], table[1], html
 
 
@@ -125,6 +125,41 @@ def saved_config(folder: Path, output: str):
 
 def has_png(cell) -> bool:
     return any("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
+
+
+def widget_models(nb, cell) -> list[dict]:
+    """The states of every widget model a cell displayed, its children's included (the widget state nbclient saved)."""
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    todo, seen, models = list(widget_views(cell)), set(), []
+    while todo:
+        model_id = todo.pop(0)
+        if model_id in seen or model_id not in state:
+            continue
+        seen.add(model_id)
+        model = state[model_id]
+        models.append(model)
+        todo += [ref.removeprefix("IPY_MODEL_") for ref in model["state"].get("children", [])]
+    return models
+
+
+def runs_table(nb, tag: str) -> tuple[str, list[list[str]]]:
+    """A `%nlp_runs` cell's view: (title text, the table's rows as cell texts, header row first)."""
+    models = widget_models(nb, cell_by_tag(nb, tag))
+    assert models and models[0]["state"].get("_dom_classes") == ["nbnlp-runs"], f"{tag}: no runs view"
+    assert any(m["model_name"] == "ImageModel" for m in models), f"{tag}: no curves image"
+    by_id = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+
+    def text(model) -> str:
+        value = model["state"].get("value") if model["model_name"] == "HTMLModel" else model["state"].get("description")
+        return re.sub(r"<[^>]+>", "", value or "").replace("&#x27;", "'").strip()
+
+    title = text(models[1])
+    rows = []
+    for model in models:
+        if model["model_name"] == "HBoxModel":
+            cells = [by_id[ref.removeprefix("IPY_MODEL_")] for ref in model["state"]["children"]]
+            rows.append([text(c) for c in cells[1:]])  # after the checkbox column
+    return title, rows
 
 
 # ----- every notebook ---------------------------------------------------------------------------------------------
@@ -178,7 +213,10 @@ def test_quickstart_trains_evaluates_inspects_and_reloads(runs) -> None:
     assert [int(cells[headers.index("#")]) for _, cells in rows] == [100, 200, 300]
     assert column(headers, rows, "TAG_ACC")[-1] > 70, "the tagger learnt next to nothing"
     assert re.search(r'<img class="nbnlp-curves"[^>]*src="data:image/png;base64,', html)
-    assert re.search(r"step \d+: tag accuracy \d+\.\d%, labelled attachment \d+\.\d%", stdout(nb, "summary"))
+    summary = stdout(nb, "summary")
+    assert re.search(r"step \d+: tag accuracy \d+\.\d%, labelled attachment \d+\.\d%", summary)
+    # No --output: the training got a new run folder of its own (so running the cell again is safe).
+    assert "model-best saved in training/cfg/run-1/model-best" in summary, summary
     evaluation = html_of(cell_by_tag(nb, "evaluate"))
     _, score_rows = parse_table(evaluation, "nbnlp-scores")
     keys = {cells[1] for _, cells in score_rows}
@@ -192,7 +230,7 @@ def test_quickstart_trains_evaluates_inspects_and_reloads(runs) -> None:
     assert len(sentences) >= 2 and sentences[0].startswith("'I went to the store yesterday."), sentences
     assert stdout(nb, "reload").strip() == "same tags and parse after reloading: True"
     assert (folder / "my_pipeline" / "config.cfg").is_file()
-    assert saved_config(folder, "training/quickstart")["nlp"]["pipeline"] == ["tok2vec", "tagger", "parser"]
+    assert saved_config(folder, "training/cfg/run-1")["nlp"]["pipeline"] == ["tok2vec", "tagger", "parser"]
 
 
 def test_named_entities_converts_checks_trains_and_breaks_errors_down_by_type(runs) -> None:
@@ -228,8 +266,8 @@ def test_text_classification_compares_two_architectures_and_trains_multilabel(ru
         assert {"LOSS TEXTCAT", "CATS_MACRO_F", "SCORE"} <= set(headers), headers
         assert len(rows) == 6
     # Each run's override really swapped the model block (the saved config is what was trained).
-    bow = saved_config(folder, "training/bow")["components"]["textcat"]["model"]
-    ensemble = saved_config(folder, "training/ensemble")["components"]["textcat"]["model"]
+    bow = saved_config(folder, "training/textcat_cfg/run-1")["components"]["textcat"]["model"]
+    ensemble = saved_config(folder, "training/textcat_cfg/run-2")["components"]["textcat"]["model"]
     assert bow["@architectures"] == "nbnlp.TextCatBOW.v1" and bow["ngram_size"] == 2
     assert ensemble["@architectures"] == "nbnlp.TextCatEnsemble.v1"
     assert ensemble["linear_model"]["@architectures"] == "nbnlp.TextCatBOW.v1" and ensemble["linear_model"]["ngram_size"] == 2
@@ -239,7 +277,7 @@ def test_text_classification_compares_two_architectures_and_trains_multilabel(ru
     assert 'class="nbnlp-confusion"' in html_of(cell_by_tag(nb, "evaluate"))
     headers, rows, _ = metrics(nb, "train-multilabel")
     assert "LOSS TEXTCAT_MULTILABEL" in headers
-    multilabel = saved_config(folder, "training/tickets")["components"]["textcat_multilabel"]
+    multilabel = saved_config(folder, "training/tickets_cfg/run-1")["components"]["textcat_multilabel"]
     assert multilabel["model"]["exclusive_classes"] is False
     predictions = stdout(nb, "predict")
     assert predictions.count("->") == 2 and all(label in predictions for label in ("BILLING", "BUG", "URGENT"))
@@ -249,7 +287,7 @@ def test_custom_architecture_is_registered_used_and_replaced(runs) -> None:
     nb, _, _, folder = runs("04_custom_architecture.ipynb")
     assert stdout(nb, "register").startswith("Token vectors -> ReLU(hidden_width)")
     assert stdout(nb, "reregister").startswith("Token vectors -> two ReLU(hidden_width) layers")
-    for output in ("training/custom", "training/custom2"):
+    for output in ("training/custom_cfg/run-1", "training/custom_cfg/run-2"):
         model = saved_config(folder, output)["components"]["tagger"]["model"]
         assert model["@architectures"] == "my.Model.v1" and model["tok2vec"]["@architectures"] == "nbnlp.Tok2VecListener.v1"
     for tag in ("train", "train-again"):
@@ -267,15 +305,34 @@ def test_hyperparameters_change_through_the_form_and_both_runs_are_compared(runs
         "--training.dropout 0.3", "--training.optimizer.learn_rate 0.003", "--training.batcher.size 500",
     ]
     settings = {}
-    for output in ("training/baseline", "training/tuned"):
+    for output in ("training/cfg/run-1", "training/cfg/run-2"):  # no --output: each training a run folder of its own
         training = saved_config(folder, output)["training"]
         settings[output] = (training["dropout"], training["optimizer"]["learn_rate"], training["batcher"]["size"])
-    assert settings == {"training/baseline": (0.1, 0.001, 1000), "training/tuned": (0.3, 0.003, 500)}
+    assert settings == {"training/cfg/run-1": (0.1, 0.001, 1000), "training/cfg/run-2": (0.3, 0.003, 500)}
     for tag in ("train-baseline", "train-tuned"):
         headers, rows, _ = metrics(nb, tag)
         assert len(rows) == 6 and max(column(headers, rows, "TAG_ACC")) > 50, tag
+    # %nlp_runs: both runs, finished, the second with exactly the three settings the form changed.
+    title, (header, *rows) = runs_table(nb, "runs")
+    assert title.startswith("2 runs in training/cfg"), title
+    assert [name.split()[0] for name in header] == ["RUN", "STATUS", "STEPS", "TIME", "BEST", "AT", "SETTINGS"], header
+    assert [(r[0], r[1], r[2]) for r in rows] == [("run-1", "finished", "120"), ("run-2", "finished", "120")], rows
+    assert rows[0][6] == "" and sorted(re.findall(r"--\S+ \S+", rows[1][6])) == [
+        "--training.batcher.size 500", "--training.dropout 0.3", "--training.optimizer.learn_rate 0.003"], rows[1]
     assert has_png(cell_by_tag(nb, "compare"))
-    assert len(re.findall(r"best tag accuracy \d+\.\d% at step \d+", stdout(nb, "compare"))) == 2
+    compare = stdout(nb, "compare")
+    best = [float(x) for x in re.findall(r"best tag accuracy (\d+\.\d)% at step \d+", compare)]
+    assert len(best) == 2, compare
+    assert [float(r[4]) for r in rows] == pytest.approx(best, abs=0.051), (rows, compare)  # the table in %, 2 decimals
+    # The better run, loaded by its name: its model-best scores on dev what its best evaluation did.
+    better = re.fullmatch(r"(run-[12]): best tag accuracy (\d+\.\d)%, settings: (.*)\n", stdout(nb, "evaluate"))
+    assert better, stdout(nb, "evaluate")
+    better_row = next(r for r in rows if r[0] == better.group(1))
+    assert float(better.group(2)) == max(best) and float(better_row[4]) == max(float(r[4]) for r in rows), (better_row, rows)
+    assert better.group(3) == (rows[1][6] if better.group(1) == "run-2" else "as written")
+    _, score_rows = parse_table(html_of(cell_by_tag(nb, "evaluate")), "nbnlp-scores")
+    tag_acc = next(float(cells[2]) for _, cells in score_rows if cells[1] == "tag_acc")
+    assert tag_acc == pytest.approx(float(better_row[4]), abs=0.015), (tag_acc, better_row)
 
 
 def test_gpu_notebook_trains_on_the_device_it_found(runs) -> None:
@@ -291,7 +348,7 @@ def test_gpu_notebook_trains_on_the_device_it_found(runs) -> None:
     headers, rows, _ = metrics(nb, "train")
     assert len(rows) == 4 and "TAG_ACC" in headers
     assert f"training words per second on {device}" in stdout(nb, "speed")
-    assert (folder / "training" / "gpu" / "model-best" / "config.cfg").is_file()
+    assert (folder / "training" / "cfg" / "run-1" / "model-best" / "config.cfg").is_file()
 
 
 def test_ray_notebook_trains_on_two_workers_then_sweeps(runs, ray_address: str) -> None:
@@ -302,8 +359,9 @@ def test_ray_notebook_trains_on_two_workers_then_sweeps(runs, ray_address: str) 
     facts = stdout(nb, "facts").splitlines()
     assert facts[:2] == ["steps: 100, interrupted: False", "evaluated at steps: [25, 50, 75, 100]"], facts
     assert re.fullmatch(r"best tag accuracy: \d+\.\d% at step (25|50|75|100)", facts[2]), facts
-    assert saved_config(folder, "training/ray-demo")["training"]["max_steps"] == 100
-    assert (folder / "training" / "ray-demo" / "model-last" / "config.cfg").is_file()
+    assert facts[3] == "model-best saved in training/demo/run-1/model-best", facts
+    assert saved_config(folder, "training/demo/run-1")["training"]["max_steps"] == 100
+    assert (folder / "training" / "demo" / "run-1" / "model-last" / "config.cfg").is_file()
     for tag in ("train", "sweep"):  # Ray and Tune stay quiet: nothing but the live views in these cells
         streams = [o for o in cell_by_tag(nb, tag).outputs if o.output_type == "stream"]
         assert not streams, f"{tag}: printed into the notebook: {''.join(o.text for o in streams)[:600]}"
@@ -319,7 +377,7 @@ def test_ray_notebook_trains_on_two_workers_then_sweeps(runs, ray_address: str) 
     for _, cells in rows:
         assert 1e-4 <= float(cells[1]) <= 1e-2 and 0.05 <= float(cells[2]) <= 0.3, cells
     assert re.search(r'<img class="nbnlp-sweep-plot"[^>]*src="data:image/png;base64,', sweep)
-    settings = re.findall(r'<code class="nbnlp-best-setting">([^<]*)</code>', sweep)
+    settings = re.findall(r'<code class="nbnlp-best-setting"[^>]*>([^<]*)</code>', sweep)
     assert sorted(line.split()[0] for line in settings) == [
         "--training.dropout", "--training.eval_frequency", "--training.max_steps", "--training.optimizer.learn_rate",
     ], settings
@@ -330,9 +388,28 @@ def test_ray_notebook_trains_on_two_workers_then_sweeps(runs, ray_address: str) 
     assert best[: len(settings)] == settings, (best, settings)
     assert re.fullmatch(r"demo_best: learn_rate 0\.\d{5}, dropout 0\.\d{3}", best[len(settings)]), best
     assert best[-1].startswith("The/") and len(best[-1].split()) == 11, best[-1]
-    sweep_folder = folder / "sweeps" / "ray-demo"
+    sweep_folder = folder / "sweeps" / "demo" / "sweep-1"
     assert (sweep_folder / "sweep.json").is_file()
     assert sorted(p.name for p in sweep_folder.glob("trial_*")) == ["trial_0", "trial_1", "trial_2"]
+    # %nlp_runs on the sweep just run: its trials as runs, best first, with the drawn settings that differ.
+    title, (_, *trials) = runs_table(nb, "runs")
+    assert title.startswith("3 runs in ") and "sweeps/demo/sweep-1" in title, title
+    assert sorted(t[0] for t in trials) == ["trial_0", "trial_1", "trial_2"], trials
+    best_scores = [float(t[4]) for t in trials]
+    assert best_scores == sorted(best_scores, reverse=True), trials  # --sort score: best first
+    assert trials[0][0] == next(cells[0] for css, cells in rows if "nbnlp-best" in css)  # the sweep's best trial
+    for name, *_, changed in trials:
+        if name != "trial_0":
+            assert {line.split()[0] for line in re.findall(r"--\S+ \S+", changed)} == {
+                "--training.optimizer.learn_rate", "--training.dropout"}, (name, changed)
+    # Last (it is an expected failure until nbnlp fixes it): a trial the sweep calls finished is a finished run.
+    ended = {cells[0]: cells[3] for _, cells in rows}
+    shown = {t[0]: t[1] for t in trials}
+    finished = sorted(name for name, status in ended.items() if status == "finished")
+    if any(shown[name] == "killed" for name in finished):
+        pytest.xfail("nbnlp: ASHA stops a trial at its last report (step == max_steps) before it saves model-last and "
+                     f"marks run.json finished, so %nlp_runs shows the trials as killed: {shown} (the sweep: {ended})")
+    assert [shown[name] for name in finished] == ["finished"] * len(finished), (shown, ended)
     assert stdout(nb, "shutdown").strip() == "connected to Ray: False"
 
 
