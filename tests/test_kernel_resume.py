@@ -114,10 +114,12 @@ def params(path: Path) -> dict[str, np.ndarray]:
 
 def test_resume_after_interrupt_shows_the_whole_run(kernel, tmp_path: Path, slow_demo: str) -> None:
     out = tmp_path / "out"
-    msg_id = kernel.start(f"%nlp_train {slow_demo} --output {out} {SETTINGS} --as first")
+    # without stop_on_error: the next request must not be aborted with the queue the interrupted cell ends
+    msg_id = kernel.client.execute(f"%nlp_train {slow_demo} --output {out} {SETTINGS} --as first", stop_on_error=False)
     watch_until(kernel, lambda step, rows: len(rows) >= 2)
     kernel.manager.interrupt_kernel()
-    assert kernel.reply(msg_id)["status"] == "ok"
+    interrupted = kernel.reply(msg_id)
+    assert interrupted["status"] == "error" and interrupted["ename"] == "CellInterrupted", interrupted  # saved, then ended
     kernel.drain()
     first = kernel.run("", steps="first.steps", history="[h.step for h in first.history]", interrupted="first.interrupted")
     assert first["interrupted"] and EVERY * 2 <= first["steps"] < MAX_STEPS, first

@@ -81,6 +81,7 @@ def _run_trial(spec: TrialSpec, output: Path, params: Mapping[str, Any]) -> None
 
     # the device (thinc's current ops, which a new thread or process does not inherit) is set here, in the trial's thread
     run = iter_training(spec.config, output, overrides={**spec.overrides, **params}, use_gpu=spec.use_gpu)
+    final: Optional[dict[str, Any]] = None
     try:
         for info in run:
             if info.is_evaluation:
@@ -91,9 +92,29 @@ def _run_trial(spec: TrialSpec, output: Path, params: Mapping[str, Any]) -> None
                     raise ValueError(f"--metric {spec.metric!r}: the evaluation does not report it; it reports score, {known}")
                 if spec.metric != "score":
                     metrics[spec.metric] = metrics[metric_key]
-                tune.report(metrics)
+                if info.stop_reason:  # the last one: reported once the run has saved, since Tune may end the trial then
+                    final = metrics
+                    continue
+                _report_as_maybe_last(run, info, metrics)
     finally:
         run.close()
+    if final is not None:
+        tune.report(final)
+
+
+def _report_as_maybe_last(run: Any, info: Any, metrics: dict[str, Any]) -> None:
+    """Report an evaluation to Tune. The scheduler may end the trial's process during the report (ASHA stopping a
+    poor trial early), after which nothing runs: so run.json says "stopped" while the report is out, and "running"
+    again once training goes on. Everything up to this step is already saved."""
+    from ray import tune
+
+    from ..training.run_record import RUNNING, STOPPED
+
+    if run.record is not None:
+        run.record.update(info, run.history, status=STOPPED)
+    tune.report(metrics)
+    if run.record is not None:
+        run.record.update(info, run.history, status=RUNNING)
 
 
 def make_trainable(spec: TrialSpec) -> Any:
