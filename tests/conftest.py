@@ -10,6 +10,18 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+def pytest_collection_finish(session) -> None:
+    """Let test modules start slow, I/O-bound work as soon as the tests are collected, so it overlaps with the tests
+    before them: a module-level `start_in_background(selected)` gets the names of its tests that will run."""
+    selected: dict = {}
+    for item in session.items:
+        module = getattr(item, "module", None)
+        if hasattr(module, "start_in_background"):
+            selected.setdefault(module, []).append(item.name)
+    for module, names in selected.items():
+        module.start_in_background(names)
+
+
 @pytest.fixture(scope="session")
 def _live_kernel(tmp_path_factory):
     """One kernel for the whole test session, started when a test first asks for `kernel`."""
