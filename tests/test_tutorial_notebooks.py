@@ -19,6 +19,7 @@ import sys
 import time
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.markers import default_environment
@@ -48,25 +49,51 @@ RAY_TIME_LIMIT_S = 120 - 20
 
 # ----- running the notebooks -----------------------------------------------------------------------------------
 class Runs:
-    """Each notebook executed at most once per test session: name -> (notebook, replies, seconds, folder)."""
+    """Each notebook executed at most once per test session: name -> (notebook, replies, seconds, folder).
+
+    The first notebook asked for starts every notebook the session will need (all but the Ray ones) two at a time:
+    each runs in a kernel of its own with one BLAS thread, so two use the 2 cores this suite is sized for."""
+
+    PARALLEL = 2
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.done: dict[str, tuple] = {}
+        self.pending: dict[str, Any] = {}
+        self.pool: Any = None
 
     def __call__(self, name: str):
         if name not in self.done:
             require(missing_modules("nbclient", "nbformat", "ipykernel"))
-            # Without the shared Ray the kernel would start a private one (slow, and a second Ray on 2 cores).
-            assert name not in NEEDS_RAY or os.environ.get("RAY_ADDRESS"), (
-                f"{name} needs the session's Ray: the test must request the ray_address fixture before running it")
-            folder = self.root / Path(name).stem
-            folder.mkdir(parents=True)
-            shutil.copyfile(NOTEBOOKS / name, folder / name)
-            start = time.monotonic()
-            nb, replies = execute_notebook(folder / name, timeout=TIME_LIMIT_S)
-            self.done[name] = (nb, replies, time.monotonic() - start, folder)
+            if name in NEEDS_RAY:
+                # Without the shared Ray the kernel would start a private one (slow, and a second Ray on 2 cores).
+                assert os.environ.get("RAY_ADDRESS"), (
+                    f"{name} needs the session's Ray: the test must request the ray_address fixture before running it")
+                self.done[name] = self._execute(name)
+            else:
+                self._start([name, *(n for n in SELECTED_NOTEBOOKS if n not in NEEDS_RAY)])
+                self.done[name] = self.pending.pop(name).result()
         return self.done[name]
+
+    def _start(self, names: list[str]) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=self.PARALLEL, thread_name_prefix="tutorial")
+        for name in names:
+            if name not in self.done and name not in self.pending:
+                self.pending[name] = self.pool.submit(self._execute, name)
+
+    def _execute(self, name: str) -> tuple:
+        folder = self.root / Path(name).stem
+        folder.mkdir(parents=True)
+        shutil.copyfile(NOTEBOOKS / name, folder / name)
+        start = time.monotonic()
+        nb, replies = execute_notebook(folder / name, timeout=TIME_LIMIT_S)
+        return nb, replies, time.monotonic() - start, folder
+
+
+SELECTED_NOTEBOOKS: list[str] = []  # the notebooks this session's selected tests run, set at collection
 
 
 @pytest.fixture(scope="session")
@@ -553,7 +580,9 @@ class BinderResolve:
 
 
 def start_in_background(selected: list[str]) -> None:
-    """Called by conftest.py once the tests are collected, with this module's tests that will run."""
+    """Called by conftest.py once the tests are collected, with this module's tests that will run: Binder's pip dry
+    run starts now; the notebooks to run are noted (they start when the first is needed, see `Runs`)."""
+    SELECTED_NOTEBOOKS[:] = [n for n in TUTORIALS if f"test_notebook_runs_top_to_bottom[{n}]" in selected]
     if "test_binder_requirements_resolve_and_pin_everything_nbnlp_needs" in selected:
         BinderResolve.start()
 
