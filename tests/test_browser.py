@@ -251,6 +251,7 @@ class Notebook:
 # ---- the harness and the main notebook ------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("frontend", ["lab"], indirect=True)  # the harness itself: Notebook 7 is checked by the rest
 def test_harness_renders_a_plain_widget(frontend) -> None:
     nb = frontend.open("widgets_smoke.ipynb")
     try:
@@ -314,6 +315,9 @@ def test_notebook_trains_and_the_form_shows_the_override(frontend) -> None:
 
             # Retrain from the form: the Train button runs the edited config; its live view appears in the form's
             # output area and updates in place there until it says Finished, with one row per evaluation (20 / 4).
+            # (In JupyterLab only: the same widget and kernel path in Notebook 7 costs CI time and shows nothing new.)
+            if frontend.name != "lab":
+                return
             form.locator(".nbnlp-train-button").click()
             retrained = form.locator('.nbnlp-form-output .nbnlp-status[data-status="finished"]')
             retrained.wait_for(state="visible", timeout=180_000)
