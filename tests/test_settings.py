@@ -24,7 +24,7 @@ def test_defaults_are_declared_once_and_used_by_the_loop_and_the_filled_config()
 def test_problems_name_the_setting_what_was_expected_and_what_was_given() -> None:
     settings, problems = check(TrainingSchema, {"dropout": 2.0, "eval_frequency": True, "max_step": 10, "max_epochs": -1,
                                                 "score_weights": {"tag_acc": "high", "pos_acc": 0.5}, "seed": None})
-    assert str(problems["training.dropout"]) == "training.dropout: wrong value (expected a number from 0 to below 1, given 2.0)"
+    assert str(problems["training.dropout"]) == "training.dropout: wrong value (expected a number from 0 to below 1, or a block with @schedules = \"...\", given 2.0)"
     assert "expected an integer of 1 or more" in str(problems["training.eval_frequency"])
     assert "did you mean 'training.max_steps'?" in problems["training.max_step"].message
     assert problems["training.max_epochs"].message == "streaming the corpus (-1) is not supported"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import difflib
-from typing import Any, ClassVar, Mapping, Optional, Type, TypeVar
+from typing import Annotated, Any, ClassVar, Mapping, Optional, Type, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -154,7 +154,9 @@ class TrainingSchema(SettingsSchema):
     section: ClassVar[str] = "training"
 
     seed: Optional[int] = setting(None, "an integer", fill=0)  # None: [system] seed
-    dropout: float = setting(0.1, "a number from 0 to below 1", ge=0, lt=1, fill=0.1)
+    # A number, or a `[training.dropout]` block naming a thinc schedule (its value at each step; training/augment.py).
+    dropout: Union[Annotated[float, Field(ge=0, lt=1)], dict[str, Any]] = setting(
+        0.1, 'a number from 0 to below 1, or a block with @schedules = "..."', fill=0.1)
     accumulate_gradient: int = setting(1, "an integer of 1 or more", ge=1, fill=1)
     patience: int = setting(1600, "an integer of 0 (off) or more", effect=RUN, ge=0, fill=1600)
     max_epochs: int = setting(0, "an integer of 0 (no limit) or more", effect=RUN, ge=0, fill=0,

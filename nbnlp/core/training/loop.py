@@ -15,6 +15,7 @@ from thinc.api import Optimizer
 from ..example import Example
 from ..pipeline.factory import get_factory_meta
 from ..settings import TrainingSchema
+from .dropout import dropout_schedule
 from .gradients import apply_gradients, sum_gradients, take_gradients
 from .run_state import LoopState, set_global_random_states
 from .shuffle import shuffled
@@ -189,6 +190,7 @@ class TrainingLoop:
         self.signals = signals if signals is not None else StopSignals()
         self._start = 0.0
         self._seconds_before = self.state.seconds
+        self._dropout_at = dropout_schedule(settings.values.dropout)  # a rate for each step (a number or a schedule)
 
     def __iter__(self) -> Iterator[StepInfo]:
         return self._steps()
@@ -228,7 +230,7 @@ class TrainingLoop:
                     if self.updater is not None:
                         self.updater.update(batch, state.losses)
                     else:
-                        _update(nlp, batch, self.settings, self.optimizer, state.losses, updated)
+                        _update(nlp, batch, self.settings, self.optimizer, state.losses, updated, self._dropout_at(state.step))
                     state.step += 1
                     state.batches_done = n_batches
                     state.words += sum(len(eg.predicted) for eg in batch)
@@ -319,11 +321,11 @@ def _update(
     optimizer: Optimizer,
     losses: dict[str, float],
     updated: Sequence[str],
+    dropout: float,
 ) -> None:
-    """One optimizer step over `batch`; with `accumulate_gradient` N, computed in N sub-batches of nearly equal
+    """One optimizer step over `batch` at dropout rate `dropout`; with `accumulate_gradient` N, computed in N sub-batches of nearly equal
     word counts whose gradients are summed (the same split and sum data-parallel workers do)."""
     frozen = list(settings.values.frozen_components)
-    dropout = settings.values.dropout
     n_parts = min(settings.values.accumulate_gradient, len(batch))
     if n_parts <= 1:
         nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses, exclude=frozen)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 from ..config import ConfigError, ConfigProblem, dotted_items
 from ..settings import TrainingSchema
 from ..vectors import has_vectors_dir
+from .dropout import dropout_schedule
 
 if TYPE_CHECKING:
     from ..language import Language
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 def check_training(cfg: Mapping[str, Any], problems: list[ConfigProblem]) -> TrainingSchema:
     """The `[training]` settings (defaults filled in, wrong ones replaced by defaults); problems are appended."""
     settings = TrainingSchema.check(cfg.get("training", {}) or {}, problems)
+    if isinstance(settings.dropout, dict):  # a schedule: resolvable, and a rate at step 0
+        dropout_schedule(settings.dropout, problems)
     pipe_names = list(cfg.get("nlp", {}).get("pipeline", []))
     for name in settings.frozen_components:
         if name not in pipe_names:
