@@ -20,6 +20,7 @@ class registry(thinc.api.registry):
     misc = catalogue.create("nbnlp", "misc", entry_points=True)
     tokenizers = catalogue.create("nbnlp", "tokenizers", entry_points=True)
     scorers = catalogue.create("nbnlp", "scorers", entry_points=True)
+    augmenters = catalogue.create("nbnlp", "augmenters", entry_points=True)
 
 
 def registered_names(namespace: str) -> list[str]:

@@ -45,7 +45,7 @@ _NER = Substitute(
     note="nbnlp's entity tagger (BILUO tags, Viterbi-decoded) stands in for the transition-based NER model",
 )
 _BOW = Substitute("nbnlp.TextCatBOW.v1", unused=("no_output_layer",))
-_CORPUS = Substitute("nbnlp.Corpus.v1", unused=("augmenter",))
+_CORPUS = Substitute("nbnlp.Corpus.v1")
 _CONSOLE = Substitute("nbnlp.ConsoleLogger.v1", unused=("console_output", "output_file"))
 
 # (registry key, spaCy name) -> its substitutes (several only where an argument decides which applies).
@@ -67,6 +67,9 @@ SUBSTITUTES: dict[tuple[str, str], tuple[Substitute, ...]] = {
     ("@architectures", "spacy.TextCatBOW.v3"): (_BOW,),
     ("@architectures", "spacy.TextCatEnsemble.v2"): (Substitute("nbnlp.TextCatEnsemble.v1"),),
     ("@readers", "spacy.Corpus.v1"): (_CORPUS,),
+    ("@augmenters", "spacy.lower_case.v1"): (Substitute("nbnlp.lower_case.v1"),),
+    ("@augmenters", "spacy.orth_variants.v1"): (
+        Substitute("nbnlp.orth_variants.v1", unused=("orth_variants",), note="nbnlp's built-in quote and dash variants"),),
     ("@batchers", "spacy.batch_by_words.v1"): (Substitute("nbnlp.batch_by_words.v1"),),
     ("@batchers", "spacy.batch_by_sequence.v1"): (Substitute("nbnlp.batch_by_sequence.v1", unused=("get_length",)),),
     ("@loggers", "spacy.ConsoleLogger.v1"): (_CONSOLE,),

@@ -11,9 +11,15 @@ core, against over 1M words/s handing out kept docs), so a corpus of at most `ca
 kept in memory once it has been read to its end: later calls reuse its reference docs, tokenization
 and alignment (about 300 bytes a word for one-sentence documents, 110 for ten-sentence ones). A
 larger corpus is read again on every call. Kept or read again, the Examples are the same.
+
+An `augmenter` (`[corpora.train.augmenter]`, training/augment.py) changes examples as they are handed out,
+only when the call passes a `seed` (the training loop draws one per epoch from its shuffle RNG, which a
+resume replays); other reads (initialization, checks) see the corpus as it is.
 """
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Optional
+
+import random
 
 import numpy as np
 
@@ -24,9 +30,11 @@ from ..doc import Doc
 from ..example import Example
 from ..registry import registry
 from ..vocab import Vocab
+from . import augment  # noqa: F401  (registers the @augmenters the reader takes)
 
 if TYPE_CHECKING:
     from ..language import Language
+    from .augment import Augmenter
 
 DEFAULT_CACHE_WORDS = 1_000_000
 Item = tuple[Doc, np.ndarray, np.ndarray, Alignment]  # reference doc, predicted ORTH and SPACY, alignment
@@ -38,7 +46,7 @@ class Corpus:
 
     def __init__(
         self, path: Optional[str], *, gold_preproc: bool = False, max_length: int = 0, limit: int = 0, n_sents: int = 1,
-        cache_words: int = DEFAULT_CACHE_WORDS,
+        cache_words: int = DEFAULT_CACHE_WORDS, augmenter: Optional["Augmenter"] = None,
     ) -> None:
         if n_sents < 1:
             raise ValueError(f"n_sents must be at least 1 (sentences per document), got {n_sents}")
@@ -50,6 +58,7 @@ class Corpus:
         self.max_length = max_length
         self.limit = limit
         self.cache_words = cache_words
+        self.augmenter = augmenter
         # The setting users edit to fix a bad path; train() points it at paths.train / paths.dev.
         self.config_key = "corpora.path"
         # The whole corpus, once a call has read it to its end and it has at most cache_words words; per vocab,
@@ -70,14 +79,19 @@ class Corpus:
         """Whether the corpus is kept in memory (it has been read to its end and fits in `cache_words`)."""
         return self._cache is not None
 
-    def __call__(self, nlp: "Language") -> Iterator[Example]:
+    def __call__(self, nlp: "Language", *, seed: Optional[int] = None) -> Iterator[Example]:
+        """The Examples; augmented (if there is an augmenter) with an RNG seeded by `seed` when one is given."""
         vocab = nlp.vocab
+        rng = random.Random(seed) if seed is not None and self.augmenter is not None else None
         if self._cache is not None and self._cache_vocab is vocab:
             items: Iterator[Item] = iter(self._cache)
         else:
             items = self._read(nlp)
         for ref, orths, spaces, alignment in items:
-            yield Example(Doc.from_orths(vocab, orths, spaces), ref, alignment)
+            pred = Doc.from_orths(vocab, orths, spaces)
+            if rng is not None and self.augmenter is not None:
+                pred, ref = self.augmenter(pred, ref, alignment, rng)  # copies: the kept items stay as read
+            yield Example(pred, ref, alignment)
 
     def _read(self, nlp: "Language") -> Iterator[Item]:
         """The corpus' items, read, tokenized and aligned one doc at a time; kept when the read ends within the budget."""
@@ -108,7 +122,7 @@ class Corpus:
 @registry.readers("nbnlp.Corpus.v1")
 def create_corpus(
     path: Optional[str], gold_preproc: bool = False, max_length: int = 0, limit: int = 0, n_sents: int = 1,
-    cache_words: int = DEFAULT_CACHE_WORDS,
+    cache_words: int = DEFAULT_CACHE_WORDS, augmenter: Optional[Callable] = None,
 ) -> Callable[["Language"], Iterator[Example]]:
     """Examples from a corpus file or folder (any format `load_docs` reads), read as a stream.
 
@@ -118,5 +132,7 @@ def create_corpus(
     tokens instead of re-tokenizing the text; `max_length` skips longer docs and `limit` caps how
     many are used (0 = no limit for both). A corpus of at most `cache_words` words is kept in
     memory after its first full read instead of being read again each epoch (0 = always read again).
+    `augmenter` (an `@augmenters` block) changes training examples each epoch (training/augment.py).
     """
-    return Corpus(path, gold_preproc=gold_preproc, max_length=max_length, limit=limit, n_sents=n_sents, cache_words=cache_words)
+    return Corpus(path, gold_preproc=gold_preproc, max_length=max_length, limit=limit, n_sents=n_sents, cache_words=cache_words,
+                  augmenter=augmenter)

@@ -258,7 +258,10 @@ class TrainingLoop:
     def _epoch_examples(self, rng: random.Random) -> Iterator[Example]:
         """One epoch of the training corpus, streamed through a bounded shuffle buffer (`shuffle_buffer` docs)."""
         count = 0
-        for example in shuffled(self.train_corpus(self.nlp), rng, self.settings.values.shuffle_buffer):
+        corpus = self.train_corpus
+        # An augmenter's per-epoch seed comes from the shuffle RNG, so replaying earlier epochs restores it too.
+        examples = corpus(self.nlp, seed=rng.getrandbits(63)) if getattr(corpus, "augmenter", None) is not None else corpus(self.nlp)  # type: ignore[call-arg]
+        for example in shuffled(examples, rng, self.settings.values.shuffle_buffer):
             count += 1
             yield example
         if count == 0:
