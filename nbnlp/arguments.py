@@ -73,6 +73,11 @@ COMMON: dict[str, tuple[Arg, ...]] = {
         arg("--verbose", "-V", action="store_true", help="show more examples per check"),
         CODE,
     ),
+    "init-labels": (
+        arg("config", help="config file (see nbnlp init-config)"),
+        arg("output_dir", help="folder for the labels: one NAME.json per component"),
+        CODE,
+    ),
     "init-vectors": (
         arg("lang", help="language of the pipeline (e.g. en)"),
         arg("vectors_file", help="word2vec/fastText text file (.txt, .vec, .gz, .zip, .tar.gz)"),

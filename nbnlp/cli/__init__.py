@@ -18,13 +18,14 @@ from .tools import (
     CONFUSION_TOP_N, _add_convert, _add_debug_data, _add_evaluate, _add_fill_config, _add_info, _add_init_config, _add_init_vectors, _add_package,
     _add_pretrain, _add_validate, format_evaluation,
 )
+from .labels import _add_init_labels
 from .training import _add_runs, _add_sweep, _add_train
 
 __all__ = ["CONFUSION_TOP_N", "UserError", "build_parser", "error_text", "format_evaluation", "main"]
 
 
 COMMANDS = (
-    _add_convert, _add_init_config, _add_fill_config, _add_train, _add_evaluate, _add_debug_data, _add_init_vectors, _add_pretrain, _add_package,
+    _add_convert, _add_init_config, _add_fill_config, _add_train, _add_evaluate, _add_debug_data, _add_init_labels, _add_init_vectors, _add_pretrain, _add_package,
     _add_info, _add_validate, _add_sweep, _add_runs,
 )
 

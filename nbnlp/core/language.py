@@ -23,6 +23,7 @@ from .config import ConfigError, ConfigProblem, problems_from_validation
 from .corpus.atomic import atomic_directory, recover_directory
 from .doc import Doc
 from .example import Example
+from .init_settings import component_sections, initialize_settings
 from .installed import package_loader
 from .lang import LANGUAGES, create_tokenizer, create_vocab
 from .pipeline.component import Component
@@ -242,8 +243,15 @@ class Language:
         vectors = load_init_vectors(self._config)  # before the models: static-vectors layers size themselves from it
         if vectors is not None:
             self.vocab.vectors = vectors
-        for _, component in self._components:
-            component.initialize(get_examples, nlp=self)
+        tokenizer_initialize = getattr(self.tokenizer, "initialize", None)
+        if tokenizer_initialize is not None:
+            tokenizer_initialize(get_examples, nlp=self, **initialize_settings("initialize.tokenizer", settings.get("tokenizer"), tokenizer_initialize))
+        elif settings.get("tokenizer"):
+            raise ConfigError([ConfigProblem("initialize.tokenizer", "this tokenizer takes no settings", given=settings.get("tokenizer"))])
+        sections = component_sections(settings, self.pipe_names)
+        for name, component in self._components:
+            extra = initialize_settings(f"initialize.components.{name}", sections.get(name), component.initialize)
+            component.initialize(get_examples, nlp=self, **extra)
         if settings.get("init_tok2vec"):
             load_pretrained_tok2vec(self, settings["init_tok2vec"])
         self._optimizer = sgd if sgd is not None else self.create_optimizer()

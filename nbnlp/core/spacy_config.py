@@ -75,6 +75,7 @@ SUBSTITUTES: dict[tuple[str, str], tuple[Substitute, ...]] = {
     ("@loggers", "spacy.ConsoleLogger.v1"): (_CONSOLE,),
     ("@loggers", "spacy.ConsoleLogger.v2"): (_CONSOLE,),
     ("@loggers", "spacy.ConsoleLogger.v3"): (_CONSOLE,),
+    ("@readers", "spacy.read_labels.v1"): (Substitute("nbnlp.read_labels.v1", note="labels from nbnlp init-labels"),),
     ("@tokenizers", "spacy.Tokenizer.v1"): (Substitute("nbnlp.Tokenizer.v1", note="nbnlp's rule-based tokenizer for the language"),),
 }
 
@@ -91,7 +92,7 @@ FACTORY_SETTINGS: dict[str, tuple[str, ...]] = {
 # spaCy settings outside the components that nbnlp does not use: dropped when empty (null, [], {}), a problem otherwise.
 SPACY_ONLY_SETTINGS: dict[str, tuple[str, ...]] = {
     "nlp": ("disabled", "before_creation", "after_creation", "after_pipeline_creation", "vectors"),
-    "initialize": ("vocab_data", "lookups", "before_init", "after_init", "tokenizer", "components"),
+    "initialize": ("vocab_data", "lookups", "before_init", "after_init"),  # `tokenizer`, `components`: nbnlp passes them on
 }
 # `[nlp.vectors] @vectors = "spacy.Vectors.v1"` is spaCy's default table: nbnlp keeps vectors in the vocab.
 EMPTY_BLOCKS = {("@vectors", "spacy.Vectors.v1")}

@@ -98,6 +98,22 @@ class Tokenizer:
         self.rules[string] = tokens
         self._reset_cache()
 
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        nlp: Any = None,
+        rules: Mapping[str, Sequence[str]] | None = None,
+        split_final_period: bool | None = None,
+    ) -> None:
+        """`[initialize.tokenizer]` settings (spaCy passes them to `tokenizer.initialize` too): special cases
+        added to the rules, and the final-period rule; saved with the tokenizer, so a loaded pipeline keeps them."""
+        for key, tokens in (rules or {}).items():
+            self.add_special_case(key, tokens)
+        if split_final_period is not None:
+            self.split_final_period = bool(split_final_period)
+            self._reset_cache()
+
     # ----- tokenizing -------------------------------------------------------------------------
     def __call__(self, text: str) -> Doc:
         """Tokenize `text` into a Doc whose `.text` is exactly `text`."""

@@ -17,6 +17,7 @@ from ..example import Example
 from ..models.ner import OUTPUT_LAYER
 from ..pipeline.component import TrainableComponent
 from ..pipeline.factory import factory
+from ..pipeline.given_labels import check_given, scan_examples
 from ..scores.ner import score_ents
 from ..viterbi import biluo_constraints, biluo_tag_names, viterbi_decode
 
@@ -101,23 +102,26 @@ class EntityRecognizer(TrainableComponent):
             doc.arrays["ENT_TYPE"][:] = self._tag_types(doc.vocab)[tags]
 
     # ----- training -----------------------------------------------------------------------
-    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Any = None) -> None:
-        """Labels (sorted) from the references' entities, then the model's shapes from a sample."""
-        found = set(self._labels)
-        sample: List[Doc] = []
-        for eg in get_examples():
-            ref = eg.reference
-            in_ent = ref.arrays["ENT_IOB"] % 2 == 1  # I (1) or B (3)
-            strings = ref.vocab.strings
-            found.update(strings[int(i)] for i in numpy.unique(ref.arrays["ENT_TYPE"][in_ent]).tolist() if i)
-            if len(sample) < N_INIT_EXAMPLES and len(eg.predicted):
-                sample.append(eg.predicted)
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Any = None, labels: Optional[Sequence[str]] = None) -> None:
+        """Labels (sorted) from the references' entities, or the given ones (`nbnlp init-labels`), then shapes from a sample."""
+        found, sample = scan_examples(get_examples, self.labels_of, labels)
+        if labels is not None:
+            self._initialize_model(check_given(self, labels, found), sample)
+            return
+        found.update(self._labels)
         if not found:
             raise ValueError(
                 f"ner {self.name!r}: no entity annotation in the training examples; check the corpus has "
                 "entity tags (e.g. an .iob2 file, or 'entities' in JSONL), or add labels with add_label"
             )
         self._initialize_model(sorted(found), sample)
+
+    def labels_of(self, eg: Example) -> set[str]:
+        """The entity labels in one example's reference."""
+        ref = eg.reference
+        in_ent = ref.arrays["ENT_IOB"] % 2 == 1  # I (1) or B (3)
+        strings = ref.vocab.strings
+        return {strings[int(i)] for i in numpy.unique(ref.arrays["ENT_TYPE"][in_ent]).tolist() if i}
 
     def gold_indices(self, example: Example) -> numpy.ndarray:
         """Tag index per predicted token; -1 where the annotation is missing or names an unknown label."""

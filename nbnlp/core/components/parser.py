@@ -26,6 +26,7 @@ from ..example import Example
 from ..models.parser import ParserGradients, ParserInput, ParserScores
 from ..pipeline.component import TrainableComponent, label_indices
 from ..pipeline.factory import factory
+from ..pipeline.given_labels import check_given, scan_examples
 from ..scores.parser import score_parse
 
 N_INIT_EXAMPLES = 10
@@ -151,30 +152,35 @@ class DependencyParser(TrainableComponent):
             start += n
 
     # ----- training -----------------------------------------------------------------------
-    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Any = None) -> None:
-        """Labels (sorted) and the root label from the references, then shapes from a sample."""
-        found = set(self._labels)
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Any = None, labels: Optional[Sequence[str]] = None) -> None:
+        """Labels (sorted) and the root label from the references, or the labels given (`nbnlp init-labels`;
+        the root label then from a sample), then shapes from a sample."""
         root_counts: Dict[str, int] = {}
-        sample: List[Doc] = []
-        multi_sentence = False
-        for eg in get_examples():
+        multi = [False]
+
+        def labels_of(eg: Example) -> set[str]:
             ref = eg.reference
-            multi_sentence = multi_sentence or bool((ref.arrays["SENT_START"][1:] == 1).any())
+            multi[0] = multi[0] or bool((ref.arrays["SENT_START"][1:] == 1).any())
             heads = ref.arrays["HEAD"]
             has = (heads >= 0) & (ref.arrays["DEP"] != 0)
             strings = ref.vocab.strings
-            found.update(strings[int(i)] for i in numpy.unique(ref.arrays["DEP"][has]).tolist())
             roots = has & (heads == numpy.arange(len(heads)))
             for i in ref.arrays["DEP"][roots].tolist():
                 root_counts[strings[int(i)]] = root_counts.get(strings[int(i)], 0) + 1
-            if len(sample) < N_INIT_EXAMPLES and len(eg.predicted):
-                sample.append(eg.predicted)
+            return {strings[int(i)] for i in numpy.unique(ref.arrays["DEP"][has]).tolist()}
+
+        found, sample = scan_examples(get_examples, labels_of, labels)
+        if labels is not None:
+            found = set(check_given(self, labels, found))
+        found.update(self._labels)
         if not found:
             raise ValueError(
                 f"parser {self.name!r}: no dependency annotation (HEAD and DEPREL) in the training examples"
             )
         self.root_label = max(root_counts, key=root_counts.get) if root_counts else None
-        if not multi_sentence and self.model.get_dim("sent"):
+        if self.root_label is None and labels is not None:
+            self.root_label = next((x for x in ("ROOT", "root") if x in found), None)
+        if not multi[0] and labels is None and self.model.get_dim("sent"):
             warnings.warn(
                 f"parser {self.name!r}: no training document has more than one sentence, so the parser will not "
                 "learn where sentences end and will never split a raw text; group sentences into documents "
@@ -183,6 +189,12 @@ class DependencyParser(TrainableComponent):
                 stacklevel=2,
             )
         self._initialize_model(found, sample)
+
+    def labels_of(self, eg: Example) -> set[str]:
+        """The dependency labels in one example's reference."""
+        ref = eg.reference
+        has = (ref.arrays["HEAD"] >= 0) & (ref.arrays["DEP"] != 0)
+        return {ref.vocab.strings[int(i)] for i in numpy.unique(ref.arrays["DEP"][has]).tolist()}
 
     def _gold(self, examples: Sequence[Example]) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
         """Flat gold heads and label indices over the batch's predicted tokens (-1 = unknown), and

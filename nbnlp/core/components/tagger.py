@@ -3,7 +3,7 @@
 Labels are string ids internally: the model outputs a score per label index, and `set_annotations`
 turns the argmax into string ids with one array lookup, so no Python runs per token.
 """
-from typing import Any, Callable, Dict, Iterable, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy
 from thinc.api import Model
@@ -14,6 +14,7 @@ from ..example import Example
 from ..models.tagger import OUTPUT_LAYER
 from ..pipeline.component import TrainableComponent, label_indices
 from ..pipeline.factory import factory
+from ..pipeline.given_labels import check_given, scan_examples
 from ..scorer import score_token_attr
 
 LABEL_ATTRS = {"tag": "TAG", "pos": "POS"}
@@ -79,22 +80,24 @@ class Tagger(TrainableComponent):
             start += n
 
     # ----- training -----------------------------------------------------------------------
-    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Any = None) -> None:
-        """Labels (sorted) from the examples' references, then the model's shapes from a sample."""
-        found = set(self._labels)
-        sample: List[Doc] = []
-        for eg in get_examples():
-            column = eg.reference.arrays[self.column]
-            ref_strings = eg.reference.vocab.strings
-            found.update(ref_strings[int(i)] for i in numpy.unique(column).tolist() if i)
-            if len(sample) < N_INIT_EXAMPLES and len(eg.predicted):
-                sample.append(eg.predicted)
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Any = None, labels: Optional[Sequence[str]] = None) -> None:
+        """Labels (sorted) from the references, or the given ones (`nbnlp init-labels`), then the model's shapes from a sample."""
+        found, sample = scan_examples(get_examples, self.labels_of, labels)
+        if labels is not None:
+            self._initialize_model(check_given(self, labels, found), sample)
+            return
+        found.update(self._labels)
         if not found:
             raise ValueError(
                 f"tagger {self.name!r}: no {self.label_attr!r} annotation in the training examples; "
                 f"check the corpus has {'XPOS' if self.label_attr == 'tag' else 'UPOS'} values"
             )
         self._initialize_model(sorted(found), sample)
+
+    def labels_of(self, eg: Example) -> set[str]:
+        """The labels in one example's reference."""
+        ref_strings = eg.reference.vocab.strings
+        return {ref_strings[int(i)] for i in numpy.unique(eg.reference.arrays[self.column]).tolist() if i}
 
     def get_loss(self, examples: Sequence[Example], scores: List[Floats2d]) -> Tuple[float, List[Floats2d]]:
         """Categorical cross-entropy per token; tokens without a usable gold label get no gradient."""

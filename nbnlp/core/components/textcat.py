@@ -10,7 +10,7 @@ cross-entropy per label. A label absent from a reference's `cats` is *unknown* f
 and gets no gradient (partially annotated data stays usable) unless `absent_as_negative =
 true`, which makes it a 0.0. Docs whose reference has no `cats` at all are skipped by both.
 """
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple
 
 import numpy
 from thinc.api import Model
@@ -20,6 +20,7 @@ from ..doc import Doc
 from ..example import Example
 from ..pipeline.component import TrainableComponent
 from ..pipeline.factory import factory
+from ..pipeline.given_labels import check_given, scan_examples
 from ..scores.textcat import score_cats
 
 N_INIT_EXAMPLES = 10
@@ -93,15 +94,14 @@ class TextCategorizer(TrainableComponent):
             doc.cats.update(zip(self._labels, row))
 
     # ----- training -----------------------------------------------------------------------
-    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Any = None) -> None:
-        """Labels: those added so far plus every label in the references' cats (sorted); then shapes."""
-        found = set(self._labels)
-        sample: List[Doc] = []
-        for eg in get_examples():
-            found.update(eg.reference.cats)
-            if len(sample) < N_INIT_EXAMPLES:
-                sample.append(eg.predicted)
-        labels = [*self._labels, *sorted(found - set(self._labels))]  # added ones first, in their order
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Any = None, labels: Optional[Sequence[str]] = None) -> None:
+        """Labels: those added so far plus every label in the references' cats (sorted), or the given ones
+        (`nbnlp init-labels`, in their order); then shapes."""
+        found, sample = scan_examples(get_examples, self.labels_of, labels, keep_empty=True)
+        if labels is not None:
+            labels = check_given(self, labels, found)
+        else:
+            labels = [*self._labels, *sorted(found - set(self._labels))]  # added ones first, in their order
         if self.exclusive and len(labels) < 2:
             raise ValueError(
                 f"textcat {self.name!r}: exclusive classes need at least two labels, found {labels}; give the "
@@ -110,6 +110,10 @@ class TextCategorizer(TrainableComponent):
         if not labels:
             raise ValueError(f"{self.kind} {self.name!r}: no labels in the training examples' cats and none added")
         self._initialize_model(labels, sample)
+
+    def labels_of(self, eg: Example) -> set[str]:
+        """The categories named in one example's reference."""
+        return set(eg.reference.cats)
 
     def _gold(self, examples: Sequence[Example]) -> Tuple[numpy.ndarray, numpy.ndarray]:
         """(truths, known) as (n_docs, n_labels) host arrays: gold values and which of them count."""
