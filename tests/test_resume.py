@@ -210,3 +210,14 @@ def test_signals_are_held_back_during_an_update_and_ignored_while_saving() -> No
     finally:
         signals.uninstall()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_setting_added_later_and_left_off_does_not_block_a_resume() -> None:
+    """A checkpoint written before a reader gained an argument (e.g. `augmenter`, off by default) still resumes;
+    the argument set to something is a real difference."""
+    from nbnlp.core.training.fingerprint import fingerprint_problems
+
+    saved = {"corpora.train.path": "train.conllu"}
+    assert fingerprint_problems(saved, {**saved, "corpora.train.augmenter": None}) == []
+    problems = fingerprint_problems(saved, {**saved, "corpora.train.augmenter": {"@augmenters": "nbnlp.lower_case.v1"}})
+    assert [p.loc for p in problems] == ["corpora.train.augmenter"]

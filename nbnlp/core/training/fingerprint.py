@@ -72,8 +72,8 @@ def fingerprint_problems(saved: Mapping[str, Any], current: Mapping[str, Any]) -
     problems = []
     for key in sorted(set(saved) | set(current)):
         before, now = saved.get(key, _MISSING), current.get(key, _MISSING)
-        if _same(before, now):
-            continue
+        if _same(before, now) or {id(before), id(now)} == {id(_MISSING), id(None)}:
+            continue  # the same, or a setting one side does not have and the other leaves off (None)
         problems.append(ConfigProblem(key, _difference(before, now)))
     return problems
 
