@@ -129,15 +129,16 @@ class DataParallelUpdater:
         d = described[index]
         return f"training worker {d['index']} (pid {d['pid']} on {d['node']})"
 
-    def update(self, batch: Sequence["Example"], losses: dict[str, float]) -> None:
-        """Submit one synchronous step over the global `batch` (its losses are added to `losses` by the next sync)."""
+    def update(self, batch: Sequence["Example"], losses: dict[str, float], dropout: Optional[float] = None) -> None:
+        """Submit one synchronous step over the global `batch` at `dropout` (the step's rate of a schedule; None: the
+        workers' fixed rate); its losses are added to `losses` by the next sync."""
         while len(self._in_flight) >= self.MAX_IN_FLIGHT:
             self._finish_oldest()
         began = time.perf_counter()
         parts = split_by_words(batch, self.n_workers)
         gradients, reports = [], []
         for worker, part in zip(self.workers, parts):
-            grads_ref, report_ref = worker.compute.options(num_returns=2).remote(encode_examples(part))
+            grads_ref, report_ref = worker.compute.options(num_returns=2).remote(encode_examples(part), dropout)
             gradients.append(grads_ref)
             reports.append(report_ref)
         applies = [worker.apply.remote(*gradients) for worker in self.workers]

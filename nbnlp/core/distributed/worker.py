@@ -56,14 +56,16 @@ class TrainingWorker:
     def describe(self) -> dict[str, Any]:
         return {"index": self.index, "pid": os.getpid(), "device": self.device, "node": os.uname().nodename}
 
-    def compute(self, payload: dict[str, Any]) -> tuple[Gradients, dict[str, Any]]:
-        """The gradients of this worker's share of a global batch, and a report (losses, bytes, seconds)."""
+    def compute(self, payload: dict[str, Any], dropout: Optional[float] = None) -> tuple[Gradients, dict[str, Any]]:
+        """The gradients of this worker's share of a global batch at `dropout` (the step's rate; None: the fixed
+        one), and a report (losses, bytes, seconds)."""
         self._use_ops()
         began = time.perf_counter()
         examples = decode_examples(payload, self.nlp.vocab)
         losses: dict[str, float] = {}
         for part in split_by_words(examples, self.accumulate):
-            self.nlp.update(part, drop=self.dropout, sgd=False, losses=losses, exclude=self.excluded)  # type: ignore[arg-type]
+            self.nlp.update(part, drop=self.dropout if dropout is None else dropout, sgd=False, losses=losses,  # type: ignore[arg-type]
+                            exclude=self.excluded)
         gradients = take_gradients(self.nlp, self.updated)
         report = {"losses": losses, "gradient_bytes": gradient_bytes(gradients), "seconds": time.perf_counter() - began}
         return gradients, report

@@ -228,7 +228,7 @@ class TrainingLoop:
                     if self.settings.before_update is not None:
                         self.settings.before_update(nlp, {"step": state.step, "epoch": state.epoch})
                     if self.updater is not None:
-                        self.updater.update(batch, state.losses)
+                        self.updater.update(batch, state.losses, self._dropout_at(state.step))
                     else:
                         _update(nlp, batch, self.settings, self.optimizer, state.losses, updated, self._dropout_at(state.step))
                     state.step += 1

@@ -16,6 +16,7 @@ from ..settings import TrainingSchema
 from .blocks import resolve_blocks, resolve_corpus
 from .check import fill_config
 from .checkpoint import Checkpoint, CheckpointError, read_checkpoint
+from .dropout import dropout_schedule
 from .fingerprint import config_fingerprint, fingerprint_problems
 from .loggers import Logger
 from .loop import TrainingSettings, resolve_score_weights
@@ -121,7 +122,7 @@ def data_parallel_updater(setup: TrainingSetup) -> Any:
     return DataParallelUpdater(
         setup.nlp, setup.optimizer, n_workers=setup.workers, address=setup.address,
         start_step=saved.loop.step if saved is not None else 0,
-        options={"gpu_id": setup.gpu_id, "dropout": values.dropout, "accumulate_gradient": values.accumulate_gradient,
+        options={"gpu_id": setup.gpu_id, "dropout": dropout_schedule(values.dropout)(0), "accumulate_gradient": values.accumulate_gradient,
                  "frozen_components": list(values.frozen_components), "seed": setup.seed},
         optimizer_block=setup.optimizer_block,
         worker_random_states=saved.random_states.get("workers") if saved is not None else None,
