@@ -10,6 +10,15 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """The tutorial notebooks (but the Ray one) run first, two at a time, while the machine is otherwise idle: later
+    in the session the shared Ray cluster and kernels are up, and the two notebooks would share one core's worth."""
+    def first(item) -> bool:
+        return item.nodeid.startswith("tests/test_tutorial_notebooks.py::test_notebook_runs_top_to_bottom[") \
+            and "07_ray" not in item.nodeid
+    items[:] = [i for i in items if first(i)] + [i for i in items if not first(i)]
+
+
 def pytest_collection_finish(session) -> None:
     """Let test modules start slow, I/O-bound work as soon as the tests are collected, so it overlaps with the tests
     before them: a module-level `start_in_background(selected)` gets the names of its tests that will run."""
