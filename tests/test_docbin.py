@@ -90,6 +90,25 @@ def test_uner_fixture_reads_as_the_iob2() -> None:
             assert column(a, name) == column(b, name), name
 
 
+@pytest.mark.parametrize("name", ["ewt-train", "ewt-dev", "uner-train", "uner-dev"])
+def test_demo_spacy_files_hold_the_demo_corpus(name: str) -> None:
+    """The `.spacy` demo files tutorial 08 reads (made by spaCy, ten sentences a doc) hold the demo corpus' words,
+    sentences and annotations."""
+    from nbnlp.data import demo_path
+
+    got = list(load_docs(demo_path(f"{name}-spacy")))
+    want = list(load_docs(demo_path(name)))
+    assert len(got) == -(-len(want) // 10) and all(len(list(d.sents)) == 10 for d in got[:-1])
+    names = ["ORTH", "SENT_START", "ENT_IOB", "ENT_TYPE"] if name.startswith("uner") else ["ORTH", "TAG", "POS", "HEAD"]
+    for column_name in names:
+        def values(docs: list[Doc]) -> list:
+            if column_name == "HEAD":  # heads are token indices: compare each token's offset to its head
+                return [head - i for doc in docs for i, head in enumerate(column(doc, "HEAD"))]
+            return [value for doc in docs for value in column(doc, column_name)]
+
+        assert values(got) == values(want), column_name
+
+
 def test_sms_fixture_reads_as_the_jsonl() -> None:
     got = list(load_docs(FIXTURES / "sms-dev.spacy"))
     want = list(load_docs(FIXTURES / "sms-dev.jsonl", labels=["ham", "spam"]))

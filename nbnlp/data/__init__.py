@@ -11,6 +11,12 @@ DEMO_FILES = {
     "uner-dev": "uner-dev.iob2",
     "sms-train": "sms-train.jsonl",
     "sms-dev": "sms-dev.jsonl",
+    # The same EWT and UNER slices as spaCy stores them (`spacy/*.spacy`, DocBin files made by spaCy 3.8,
+    # ten sentences a doc; tools/make_demo_spacy.py): what a spaCy user's corpora look like.
+    "ewt-train-spacy": "spacy/ewt-train.spacy",
+    "ewt-dev-spacy": "spacy/ewt-dev.spacy",
+    "uner-train-spacy": "spacy/uner-train.spacy",
+    "uner-dev-spacy": "spacy/uner-dev.spacy",
 }
 
 
