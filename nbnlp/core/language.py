@@ -26,6 +26,7 @@ from .example import Example
 from .init_settings import component_sections, initialize_settings
 from .installed import package_loader
 from .lang import LANGUAGES, create_tokenizer, create_vocab
+from .pipeline import creation
 from .pipeline.component import Component
 from .pipeline.factory import get_factory_meta
 from .registry import registry
@@ -68,7 +69,8 @@ class Language:
         self.tokenizer = tokenizer if tokenizer is not None else create_tokenizer(lang, self.vocab)
         self.meta: dict[str, Any] = {"lang": lang, "name": "pipeline", "version": "0.0.0", **(meta or {})}
         self.batch_size = DEFAULT_BATCH_SIZE
-        self._components: list[tuple[str, Component]] = []
+        self._components: list[tuple[str, Component]] = []  # every component, disabled ones included
+        self._disabled: set[str] = set()  # built and saved, but not run or trained (`[nlp] disabled`)
         self._config = Config({"nlp": default_nlp_section(lang), "components": {}})
         self._optimizer: Optimizer | None = None  # what `update` uses when given no `sgd` (kept across calls)
 
@@ -82,13 +84,18 @@ class Language:
         lang = nlp_cfg["lang"]
         if lang not in LANGUAGES:
             raise ConfigError([ConfigProblem("nlp.lang", "unknown language", expected=" or ".join(sorted(LANGUAGES)), given=lang)])
+        problems.extend(creation.check_nlp_section(nlp_cfg))
+        if problems:
+            raise ConfigError(problems)
+        callbacks = creation.resolve_callbacks(nlp_cfg, validate=validate)
         try:
             make_tokenizer = registry.resolve({"t": nlp_cfg["tokenizer"]}, validate=validate)["t"]
         except ConfigValidationError as err:
-            raise ConfigError(problems_from_validation(err, "nlp.tokenizer")) from None
-        nlp = cls(lang)
+            raise ConfigError([creation.unwrapped(p, "nlp.tokenizer") for p in problems_from_validation(err, "nlp.tokenizer")]) from None
+        nlp = creation.language_class(cls, callbacks)(lang)
         nlp.tokenizer = make_tokenizer(nlp)
         nlp.vocab = nlp.tokenizer.vocab
+        nlp = creation.after("after_creation", callbacks.after_creation, nlp)
         nlp.batch_size = int(nlp_cfg.get("batch_size", DEFAULT_BATCH_SIZE))
         components = config.get("components", {})
         pipeline = list(nlp_cfg.get("pipeline", []))
@@ -108,7 +115,8 @@ class Language:
         full["nlp"] = {**nlp_cfg, "pipeline": pipeline}
         full["components"] = nlp._config["components"]
         nlp._config = full
-        return nlp
+        creation.set_disabled(nlp, creation.disabled_names(nlp_cfg))
+        return creation.after("after_pipeline_creation", callbacks.after_pipeline_creation, nlp)
 
     def add_pipe(
         self,
@@ -124,8 +132,8 @@ class Language:
     ) -> Component:
         """Create a component from a registered factory and add it; its settings join `nlp.config`."""
         name = name or factory_name
-        if name in self.pipe_names:
-            raise ValueError(f"A component named {name!r} is already in the pipeline {self.pipe_names}; pick another name")
+        if name in self.component_names:
+            raise ValueError(f"A component named {name!r} is already in the pipeline {self.component_names}; pick another name")
         try:
             meta = get_factory_meta(factory_name)
         except ValueError as err:
@@ -152,18 +160,19 @@ class Language:
         if first:
             return 0
         if before is not None:
-            return self.pipe_names.index(self._check_name(before))
+            return self.component_names.index(self._check_name(before))
         if after is not None:
-            return self.pipe_names.index(self._check_name(after)) + 1
+            return self.component_names.index(self._check_name(after)) + 1
         return len(self._components)
 
     def _check_name(self, name: str) -> str:
-        if name not in self.pipe_names:
-            raise ValueError(f"No component {name!r} in the pipeline; it has {self.pipe_names}")
+        if name not in self.component_names:
+            raise ValueError(f"No component {name!r} in the pipeline; it has {self.component_names}")
         return name
 
     def remove_pipe(self, name: str) -> Component:
-        index = self.pipe_names.index(self._check_name(name))
+        index = self.component_names.index(self._check_name(name))
+        self._disabled.discard(name)
         _, component = self._components.pop(index)
         self._config["components"].pop(name, None)
         self._link_listeners()
@@ -176,29 +185,52 @@ class Language:
                 comp.find_listeners([c for _, c in self._components[i + 1 :]])
 
     # ----- access -------------------------------------------------------------------------
+    # As in spaCy: `pipeline`/`pipe_names` are the components that run (and train); `components`/`component_names`
+    # all of them, disabled ones included (built, initialised, saved; `enable_pipe` makes one run).
     @property
     def pipeline(self) -> list[tuple[str, Component]]:
-        return list(self._components)
+        return [(name, c) for name, c in self._components if name not in self._disabled]
 
     @property
     def pipe_names(self) -> list[str]:
-        return [name for name, _ in self._components]
+        return [name for name, _ in self.pipeline]
 
     @property
     def components(self) -> list[tuple[str, Component]]:
-        return self.pipeline
+        return list(self._components)
+
+    @property
+    def component_names(self) -> list[str]:
+        return [name for name, _ in self._components]
+
+    @property
+    def disabled(self) -> list[str]:
+        """The disabled components' names, in pipeline order."""
+        return [name for name in self.component_names if name in self._disabled]
+
+    def disable_pipe(self, name: str) -> None:
+        """Keep the component (it is saved) but stop running and training it."""
+        self._disabled.add(self._check_name(name))
+
+    def enable_pipe(self, name: str) -> None:
+        """Run (and train) a disabled component again."""
+        self._disabled.discard(self._check_name(name))
 
     def get_pipe(self, name: str) -> Component:
         return dict(self._components)[self._check_name(name)]
 
     def has_pipe(self, name: str) -> bool:
+        """Whether `name` runs (as spaCy's: `name in nlp.pipe_names`; `get_pipe` also finds disabled ones)."""
         return name in self.pipe_names
 
     @property
     def config(self) -> Config:
         """The config this pipeline is built from (the single source of truth; saved with the model)."""
         config = Config(self._config)
-        config["nlp"] = {**config.get("nlp", {}), "lang": self.lang, "pipeline": self.pipe_names, "batch_size": self.batch_size}
+        nlp = {**config.get("nlp", {}), "lang": self.lang, "pipeline": self.component_names, "batch_size": self.batch_size}
+        if self._disabled or "disabled" in nlp:
+            nlp["disabled"] = self.disabled
+        config["nlp"] = nlp
         return config
 
     def __repr__(self) -> str:
@@ -217,7 +249,7 @@ class Language:
 
     def __call__(self, text_or_doc: str | Doc, *, disable: Sequence[str] = ()) -> Doc:
         doc = self._ensure_doc(text_or_doc)
-        for name, component in self._components:
+        for name, component in self.pipeline:
             if name not in disable:
                 doc = component(doc)
         return doc
@@ -227,7 +259,7 @@ class Language:
         size = batch_size or self.batch_size
         for batch in minibatch(texts, size=size):
             docs = [self._ensure_doc(x) for x in batch]
-            for name, component in self._components:
+            for name, component in self.pipeline:
                 if name not in disable:
                     docs = list(component.pipe(docs, batch_size=size))
             yield from docs
@@ -248,7 +280,7 @@ class Language:
             tokenizer_initialize(get_examples, nlp=self, **initialize_settings("initialize.tokenizer", settings.get("tokenizer"), tokenizer_initialize))
         elif settings.get("tokenizer"):
             raise ConfigError([ConfigProblem("initialize.tokenizer", "this tokenizer takes no settings", given=settings.get("tokenizer"))])
-        sections = component_sections(settings, self.pipe_names)
+        sections = component_sections(settings, self.component_names)
         for name, component in self._components:
             extra = initialize_settings(f"initialize.components.{name}", sections.get(name), component.initialize)
             component.initialize(get_examples, nlp=self, **extra)
@@ -283,7 +315,7 @@ class Language:
         losses = {} if losses is None else losses
         if not examples:
             return losses
-        trainable = [(n, c) for n, c in self._components if c.is_trainable and n not in exclude]
+        trainable = [(n, c) for n, c in self.pipeline if c.is_trainable and n not in exclude]  # disabled ones are not trained
         for _, component in trainable:
             component.update(examples, drop=drop, sgd=None, losses=losses)
         if sgd is not False:
@@ -304,7 +336,7 @@ class Language:
         docs = list(self.pipe(docs, batch_size=batch_size))
         seconds = time.perf_counter() - start
         scored = [Example(doc, eg.reference) for doc, eg in zip(docs, examples)]
-        scores = Scorer().score(scored, [c for _, c in self._components])
+        scores = Scorer().score(scored, [c for _, c in self.pipeline])
         n_words = sum(len(d) for d in docs)
         scores["speed"] = n_words / seconds if seconds > 0 else 0.0
         return scores, scored
@@ -330,7 +362,7 @@ class Language:
         meta.update(
             {
                 "lang": self.lang,
-                "pipeline": self.pipe_names,
+                "pipeline": self.component_names,
                 "nbnlp_version": __version__,
                 "thinc_version": thinc.__version__,
                 "python_version": platform.python_version(),
@@ -338,6 +370,10 @@ class Language:
             }
         )
         meta.setdefault("seed", self._config.get("system", {}).get("seed"))
+        if self._disabled:
+            meta["disabled"] = self.disabled
+        else:
+            meta.pop("disabled", None)
         if self.vocab.vectors:
             meta["vectors"] = self.vocab.vectors.info()
         else:

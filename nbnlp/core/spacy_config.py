@@ -91,7 +91,7 @@ FACTORY_SETTINGS: dict[str, tuple[str, ...]] = {
 
 # spaCy settings outside the components that nbnlp does not use: dropped when empty (null, [], {}), a problem otherwise.
 SPACY_ONLY_SETTINGS: dict[str, tuple[str, ...]] = {
-    "nlp": ("disabled", "before_creation", "after_creation", "after_pipeline_creation", "vectors"),
+    "nlp": ("vectors",),  # `disabled` and the creation callbacks: nbnlp uses them (pipeline/creation.py)
     "initialize": ("vocab_data", "lookups", "before_init", "after_init"),  # `tokenizer`, `components`: nbnlp passes them on
 }
 # `[nlp.vectors] @vectors = "spacy.Vectors.v1"` is spaCy's default table: nbnlp keeps vectors in the vocab.

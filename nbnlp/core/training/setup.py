@@ -131,7 +131,7 @@ def data_parallel_updater(setup: TrainingSetup) -> Any:
 
 def _load_checkpoint(nlp: Language, optimizer: Optimizer, saved: Checkpoint) -> None:
     """The checkpoint's weights and learned state into the freshly initialised pipeline, its state into the optimizer."""
-    for name, component in nlp.pipeline:
+    for name, component in nlp.components:  # disabled ones too: they are saved with the rest
         folder = saved.pipeline_path / name
         if folder.is_dir():
             component.from_disk(folder)
