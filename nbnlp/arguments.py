@@ -27,7 +27,7 @@ def arg(*flags: str, **options: Any) -> Arg:
 
 
 GPU_ID = arg("--gpu-id", "-g", type=int, default=None, help="GPU id (-1 = CPU; default: [system] gpu_id)")
-CODE = arg("--code", "-c", default=None, help="Python file that registers custom functions, imported first")
+CODE = arg("--code", "-c", default=None, help="Python file (or comma-separated files) registering custom functions, imported first")
 GOLD_PREPROC = arg("--gold-preproc", "-G", action="store_true", help="use the corpus' own tokens")
 
 COMMON: dict[str, tuple[Arg, ...]] = {
@@ -68,6 +68,7 @@ COMMON: dict[str, tuple[Arg, ...]] = {
         arg("data", help="annotated corpus file or folder (any format nbnlp.load_docs reads)"),
         GOLD_PREPROC,
         GPU_ID,
+        CODE,
     ),
     "debug-data": (
         arg("--verbose", "-V", action="store_true", help="show more examples per check"),
@@ -99,6 +100,9 @@ COMMON: dict[str, tuple[Arg, ...]] = {
         arg("--meta-path", "-m", default=None, help="JSON file whose keys override meta.json (license, description...)"),
         arg("--build", "-b", default="wheel", choices=["wheel", "sdist", "none"], help="what to build (default: wheel)"),
         arg("--force", "-f", action="store_true", help="overwrite an existing package folder"),
+        arg("--code", "-c", default=None,
+            help="Python file (or comma-separated files) registering the pipeline's custom functions: imported now, "
+                 "bundled in the package and imported by its load()"),
     ),
     "info": (
         arg("model", nargs="?", default=None, help="pipeline folder or installed pipeline package (in a notebook: or a variable)"),

@@ -108,7 +108,9 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespa
         from ..core.corpus.atomic import atomic_write
         from ..core.commands.evaluate import evaluate
         from ..core.render import write_renderings
+        from ..core.util import import_code
 
+        import_code(args.code)
         result = evaluate(args.model, args.data, gold_preproc=args.gold_preproc, gpu_id=args.gpu_id)
         print(format_evaluation(result, per_label=args.per_label))
         if args.output:
@@ -183,7 +185,7 @@ def _add_package(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespac
         from ..core.commands.package import describe_package, package
 
         folder = package(args.input_dir, args.output_dir, name=args.name, version=args.version,
-                         meta_path=args.meta_path, build=args.build, force=args.force)
+                         meta_path=args.meta_path, build=args.build, force=args.force, code=args.code)
         print(describe_package(folder))
         return 0
 

@@ -20,29 +20,11 @@ def minibatch(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def import_code(path: "str | None") -> None:
-    """Import a Python file so the functions it registers (architectures, readers, ...) exist before a config resolves."""
-    if not path:
-        return
-    import importlib.util
-    import sys
-    from pathlib import Path
+    """Import a Python file (or comma-separated files) so the functions it registers (architectures, readers, ...)
+    exist before a config resolves; see `user_code.py`."""
+    from .user_code import import_code as _import
 
-    file = Path(path)
-    if not file.is_file():
-        raise FileNotFoundError(f"--code: no such file: {file}")
-    name = f"nbnlp_user_code_{file.stem}"
-    spec = importlib.util.spec_from_file_location(name, file)
-    if spec is None or spec.loader is None:
-        raise ValueError(f"--code: cannot import {file} as Python code")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except (SyntaxError, UnicodeDecodeError) as err:  # cut short, binary, or not Python: say where, without a traceback
-        sys.modules.pop(name, None)
-        line = f":{err.lineno}" if isinstance(err, SyntaxError) and err.lineno else ""
-        reason = err.msg if isinstance(err, SyntaxError) else f"not UTF-8 text ({err.reason} at byte {err.start})"
-        raise ValueError(f"--code {file}{line}: not valid Python: {reason}") from None
+    _import(path)
 
 
 class SteppedRun(Iterator[T]):

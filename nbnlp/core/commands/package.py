@@ -24,8 +24,9 @@ from ..about import __version__
 from ..corpus.atomic import atomic_directory
 from ..damaged import read_json_file
 from ..installed import DATA_DIRNAME, ENTRY_POINT_GROUP, NAME_RE
-from ..language import Language
 from ..pipeline_folder import read_meta
+from ..user_code import CodeSpec
+from .package_code import CODE_DIRNAME, bundle_code, load_checked, load_source, prepare_code
 
 BUILDS = ("wheel", "sdist", "none")
 _VERSION_RE = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
@@ -70,8 +71,12 @@ def package(
     meta_path: str | Path | None = None,
     build: str = "wheel",
     force: bool = False,
+    code: CodeSpec = None,
 ) -> Path:
-    """Write the package folder for the pipeline in `input_dir`, build it into `dist/`, return the folder."""
+    """Write the package folder for the pipeline in `input_dir`, build it into `dist/`, return the folder.
+
+    `code` (a file, comma-separated files or a list) registers the pipeline's custom functions: imported here,
+    bundled in the package and imported by its `load()` (see `package_code.py`)."""
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     if not (input_dir / "config.cfg").exists():
         raise ValueError(f"{input_dir} is not an nbnlp pipeline folder: no config.cfg in it")
@@ -80,7 +85,8 @@ def package(
     if output_dir.exists() and not output_dir.is_dir():
         raise ValueError(f"{output_dir}: is a file; the package is written into a folder, give a folder's path")
     meta = _read_meta(input_dir, meta_path)
-    Language.from_disk(input_dir)  # a damaged pipeline fails here, naming its file, not when the package is loaded
+    files = prepare_code(code)
+    load_checked(input_dir, files)  # a damaged pipeline, or one naming an unregistered function, fails here
     lang = check_name(str(meta.get("lang", "")), "language")
     name = check_name(name if name is not None else _default_name(meta, lang))
     version = check_version(version if version is not None else str(meta.get("version", "0.0.0")))
@@ -90,7 +96,7 @@ def package(
     if folder.exists() and not force:
         raise ValueError(f"{folder} exists already: use --force (force=True) to overwrite it")
     with atomic_directory(folder) as tmp:
-        _write_sources(tmp, input_dir, module, meta)
+        _write_sources(tmp, input_dir, module, meta, files)
     if build == "wheel":
         build_wheel(folder, module, version, meta)
     elif build == "sdist":
@@ -112,18 +118,18 @@ def _default_name(meta: dict[str, Any], lang: str) -> str:
     return name[len(lang) + 1 :] if name.startswith(f"{lang}_") else name
 
 
-def _write_sources(folder: Path, input_dir: Path, module: str, meta: dict[str, Any]) -> None:
+def _write_sources(folder: Path, input_dir: Path, module: str, meta: dict[str, Any], code: list[Path]) -> None:
     pkg = folder / module
     shutil.copytree(input_dir, pkg / DATA_DIRNAME, ignore=shutil.ignore_patterns(".*", "__pycache__"))
     for target in (folder / "meta.json", pkg / "meta.json", pkg / DATA_DIRNAME / "meta.json"):
         srsly.write_json(target, meta)
-    (pkg / "__init__.py").write_text(_module_source(module, meta), encoding="utf8")
+    (pkg / "__init__.py").write_text(_module_source(module, meta, bundle_code(code, pkg)), encoding="utf8")
     (folder / "README.md").write_text(readme(module, meta), encoding="utf8")
     (folder / "pyproject.toml").write_text(_pyproject(module, meta), encoding="utf8")
     (folder / "MANIFEST.in").write_text(f"include meta.json README.md\nrecursive-include {module} *\n", encoding="utf8")
 
 
-def _module_source(module: str, meta: dict[str, Any]) -> str:
+def _module_source(module: str, meta: dict[str, Any], code: list[str]) -> str:
     return f'''"""nbnlp pipeline {module} {meta["version"]}: `{module}.load()` or `nbnlp.load("{module}")`."""
 from pathlib import Path
 
@@ -135,8 +141,7 @@ DATA_DIR = Path(__file__).parent / {DATA_DIRNAME!r}
 
 def load() -> "nbnlp.Language":
     """The pipeline shipped in this package."""
-    return nbnlp.load(DATA_DIR)
-'''
+''' + load_source(code)
 
 
 def _pyproject(module: str, meta: dict[str, Any]) -> str:
@@ -165,7 +170,7 @@ def _pyproject(module: str, meta: dict[str, Any]) -> str:
         f'packages = ["{module}"]',
         "",
         "[tool.setuptools.package-data]",
-        f'{module} = ["meta.json", "{DATA_DIRNAME}/*", "{DATA_DIRNAME}/**/*"]',
+        f'{module} = ["meta.json", "{DATA_DIRNAME}/*", "{DATA_DIRNAME}/**/*", "{CODE_DIRNAME}/*.py"]',
         "",
     ]
     return "\n".join(lines)
