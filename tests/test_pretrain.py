@@ -235,3 +235,31 @@ def test_cli_pretrain_with_overrides(raw_text: Path, tmp_path: Path, capsys) -> 
     out = capsys.readouterr().out
     assert "LOSS/WORD" in out and "model0.bin" in out and "init_tok2vec" in out
     assert (tmp_path / "out" / "model0.bin").exists()
+
+
+def test_dropout_schedule_goes_on_across_epoch_resume(raw_text: Path, tmp_path: Path, monkeypatch) -> None:
+    """`[pretraining] dropout` may be a schedule, counted in batches over every epoch: a run resumed with
+    --epoch-resume uses exactly the rates the uninterrupted run used for its later epochs."""
+    from nbnlp.core.commands import pretrain as pretrain_module
+
+    rates: list[float] = []
+    real = pretrain_module.set_dropout_rate
+    monkeypatch.setattr(pretrain_module, "set_dropout_rate", lambda model, rate: (rates.append(rate), real(model, rate))[1])
+    config = small_config(raw_text, width=16, epochs=2, rows=[200, 50, 100, 100])
+    config["corpora"]["pretrain"]["limit"] = 60
+    config["pretraining"]["batcher"]["size"] = 300
+    config["pretraining"]["dropout"] = {"@schedules": "warmup_linear.v1", "initial_rate": 0.5, "warmup_steps": 2, "total_steps": 20}
+    full = pretrain(config, tmp_path / "full")
+    epoch0 = full.epochs[0]["steps"]
+    assert len(set(rates)) > 3 and len(rates) == full.steps and max(rates) <= 0.5  # a new rate each batch
+    full_rates = list(rates)
+    rates.clear()
+    resumed = tmp_path / "resumed"
+    resumed.mkdir()
+    for name in ("config.cfg", "log.jsonl", "model0.bin", "objective0.bin"):
+        (resumed / name).write_bytes((tmp_path / "full" / name).read_bytes())
+    pretrain(config, resumed, epoch_resume=0)
+    assert rates == full_rates[epoch0:]
+    config["pretraining"]["dropout"] = {"@schedules": "constant.v1", "rate": 1.5}
+    with pytest.raises(ConfigError, match=r"pretraining\.dropout: the schedule's rate at step 0 is outside"):
+        iter_pretrain(config, tmp_path / "bad")

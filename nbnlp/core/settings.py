@@ -186,7 +186,10 @@ class PretrainingSchema(SettingsSchema):
     section: ClassVar[str] = "pretraining"
 
     max_epochs: int = setting(1000, "an integer of 1 or more", effect=RUN, ge=1)
-    dropout: float = setting(0.2, "a number from 0 to below 1", ge=0, lt=1)
+    # A number, or a `[pretraining.dropout]` block naming a thinc schedule (its value at each batch, counted over
+    # every epoch, so `--epoch-resume` goes on with the rates an uninterrupted run gets; training/dropout.py).
+    dropout: Union[Annotated[float, Field(ge=0, lt=1)], dict[str, Any]] = setting(
+        0.2, 'a number from 0 to below 1, or a block with @schedules = "..."')
     n_save_every: Optional[int] = setting(None, "null or an integer of 1 or more (batches between saves)", effect=RUN, ge=1)
     component: str = setting("tok2vec", "a component name", min_length=1)
     corpus: str = setting("corpora.pretrain", "a dotted section name like 'corpora.pretrain'", min_length=1)

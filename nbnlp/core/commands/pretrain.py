@@ -30,6 +30,7 @@ from ..models.pretrain_objectives import mask_docs, objective_loss, set_output_w
 from ..settings import PretrainingSchema
 from ..training import raw_text as _raw_text  # noqa: F401  (registers nbnlp.JsonlCorpus.v1, which [corpora.pretrain] names)
 from ..training.blocks import resolve_blocks, resolve_corpus
+from ..training.dropout import dropout_schedule
 from ..util import SteppedRun
 from ..vectors import load_init_vectors
 from ..weights import CONFIG_FILE, load_weights, read_weights_file, shape_differences
@@ -83,6 +84,7 @@ class _Setup:
     config: Config
     start_epoch: int
     rng: numpy.random.Generator
+    start_step: int = 0  # batches of the epochs before start_epoch: where a dropout schedule goes on from
 
 
 class PretrainRun(SteppedRun[PretrainStep]):
@@ -123,7 +125,7 @@ class PretrainRun(SteppedRun[PretrainStep]):
                     if not docs:
                         continue
                     inputs, predict = mask_docs(docs, s.head.attrs.get("mask_probability", 0.0), s.rng)
-                    set_dropout_rate(s.model, settings["dropout"])
+                    set_dropout_rate(s.model, settings["dropout_at"](s.start_step + steps))
                     scores, backprop = s.model.begin_update(inputs)
                     loss, d_scores = objective_loss(s.head, docs, scores, predict)
                     backprop(d_scores)
@@ -270,7 +272,7 @@ def prepare_pretraining(
     if not sample:
         raise ConfigError([ConfigProblem(getattr(corpus, "config_key", settings["corpus"]), "the pretraining corpus has no text", given=getattr(corpus, "path", None))])
     model.initialize(X=sample)
-    start_epoch = 0
+    start_epoch = start_step = 0
     if output_dir.exists() and not output_dir.is_dir():
         raise ValueError(f"{output_dir}: is a file, but pretrain writes its weights into a folder; give a folder's path")
     if epoch_resume is not None:
@@ -289,8 +291,9 @@ def prepare_pretraining(
                     head.from_dict(head_msg)
         start_epoch = epoch_resume + 1
         _trim_log(output_dir / LOG_FILE, epoch_resume)
+        start_step = _steps_logged(output_dir / LOG_FILE)
     rng = numpy.random.default_rng(seed if isinstance(seed, int) and not isinstance(seed, bool) else 0)
-    return _Setup(nlp, tok2vec, head, model, settings["optimizer"], corpus, settings["batcher"], settings, cfg, start_epoch, rng)
+    return _Setup(nlp, tok2vec, head, model, settings["optimizer"], corpus, settings["batcher"], settings, cfg, start_epoch, rng, start_step)
 
 
 def _trim_log(path: Path, last_epoch: int) -> None:
@@ -308,10 +311,24 @@ def _trim_log(path: Path, last_epoch: int) -> None:
         f.write("".join(line + "\n" for line in kept))
 
 
+def _steps_logged(path: Path) -> int:
+    """The batches of the epochs in the log (already trimmed to those before a resume)."""
+    if not path.exists():
+        return 0
+    total = 0
+    for line in path.read_text(encoding="utf8").splitlines():
+        try:
+            total += int(json.loads(line).get("steps", 0))
+        except (ValueError, AttributeError, TypeError):
+            continue
+    return total
+
+
 def _check_settings(section: Dict[str, Any], problems: List[ConfigProblem]) -> Dict[str, Any]:
     """The `[pretraining]` settings with defaults filled in and blocks resolved; problems are appended."""
     checked = PretrainingSchema.check(section, problems)
     values = {**checked.model_dump(), **resolve_blocks(checked, problems)}
+    values["dropout_at"] = dropout_schedule(values["dropout"], problems, "pretraining.dropout")  # a number or a schedule
     head = values["objective"]
     if head is not None and (not isinstance(head, Model) or "objective" not in head.attrs):
         problems.append(ConfigProblem("pretraining.objective", "not a pretraining objective",
