@@ -471,3 +471,47 @@ def test_rerunning_a_training_cell_never_replaces_a_run_silently(shell, trained,
     from nbnlp.core.training.checkpoint import read_checkpoint
 
     assert read_checkpoint(tmp_path / "checkpoint").loop.step == 15  # the second run's, for a --resume
+
+
+# ----- --code on every magic that reads a config or loads a pipeline --------------------------------------------
+CUSTOM_ARCH = "test_magics.HiddenTagger.v1"
+CUSTOM_CODE = f'''from thinc.api import Relu, Softmax_v2, chain, with_array
+import nbnlp
+
+
+@nbnlp.registry.architectures("{CUSTOM_ARCH}")
+def hidden_tagger(tok2vec, hidden_width: int = 16, nO=None):
+    output = Softmax_v2(nO, hidden_width, normalize_outputs=False)
+    model = chain(tok2vec, with_array(chain(Relu(hidden_width, tok2vec.maybe_get_dim("nO")), output)))
+    model.name = "tagger"
+    model.set_ref("tok2vec", tok2vec)
+    model.set_ref("output_layer", output)
+    return model
+'''
+
+
+@pytest.mark.parametrize("magic, args", [
+    ("nlp_train", "demo_cfg"), ("nlp_pretrain", "demo_cfg out"), ("nlp_debug_data", "demo_cfg"), ("nlp_sweep", "demo_cfg"),
+    ("nlp_evaluate", f"demo_run {DEV}"), ("nlp_inspect", f"demo_run {DEV}"), ("nlp_package", "demo_run out"),
+])
+def test_magics_import_code_and_a_bad_file_is_one_line(shell, trained, tmp_path, magic, args):
+    bad = tmp_path / "bad_code.py"
+    bad.write_text("import nbnlp\nraise RuntimeError('broken on purpose')\n", encoding="utf8")
+    with pytest.raises(UsageError) as err, capture_output():
+        shell.run_line_magic(magic, f"{args} --code {bad}")
+    assert str(err.value) == f"--code {bad}:2: importing it failed: RuntimeError: broken on purpose"
+
+
+def test_custom_architecture_through_config_train_evaluate_package(shell, tmp_path):
+    code = tmp_path / "custom_arch.py"
+    code.write_text(CUSTOM_CODE, encoding="utf8")
+    body = demo_config().replace('@architectures = "nbnlp.Tagger.v1"', f'@architectures = "{CUSTOM_ARCH}"')
+    config_cell(shell, f"custom_cfg --no-form --code {code}", body)
+    assert shell.user_ns["custom_cfg"]["components"]["tagger"]["model"]["@architectures"] == CUSTOM_ARCH
+    with capture_output():
+        shell.run_line_magic("nlp_train", f"custom_cfg --output {tmp_path / 'run'} --view console --code {code} --training.max_steps 4 "
+                             "--training.eval_frequency 4 --corpora.train.limit 50 --corpora.dev.limit 10 --as custom_run")
+        shell.run_line_magic("nlp_evaluate", f"{tmp_path / 'run' / 'model-best'} {DEV} --code {code} --as custom_eval")
+        folder = shell.run_line_magic("nlp_package", f"custom_run {tmp_path / 'pkg'} --name custom --build none --code {code}")
+    assert "tag_acc" in shell.user_ns["custom_eval"].scores
+    assert (folder / "en_custom" / "code" / "custom_arch.py").read_text(encoding="utf8") == CUSTOM_CODE

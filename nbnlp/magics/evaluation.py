@@ -8,7 +8,7 @@ from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 
-from ..arguments import arg
+from ..arguments import CODE, arg
 from ..magic_args import command_arguments, parse_line
 from ..magic_errors import user_errors
 from .base import NamespaceMagics, result_name
@@ -28,7 +28,7 @@ class EvaluationMagics(NamespaceMagics):
         from ..widgets.evaluation import EvaluationView
 
         args, _ = parse_line(self.nlp_evaluate, line)
-        result = self._evaluate(args.nlp, args.data, args.gold_preproc, args.gpu_id)
+        result = self._evaluate(args.nlp, args.data, args.gold_preproc, args.gpu_id, args.code)
         self.ns[args.result_name] = result
         display(EvaluationView(result))
 
@@ -37,6 +37,7 @@ class EvaluationMagics(NamespaceMagics):
     @argument("data", nargs="?", default=None, help="annotated corpus (any format nbnlp.load_docs reads)")
     @argument("--errors-only", "-e", action="store_true", help="start with only the examples that have errors")
     @argument("--gold-preproc", "-G", action="store_true", help="use the corpus' own tokens")
+    @argument(*CODE.flags, **CODE.options)
     @line_magic
     @user_errors
     def nlp_inspect(self, line: str) -> None:
@@ -55,11 +56,13 @@ class EvaluationMagics(NamespaceMagics):
                                      "pipeline and the DATA to evaluate it on")
                 raise UsageError(f"{args.nlp!r} is a {type(value).__name__}: give the DATA to evaluate it on "
                                  "(or an evaluation result from %nlp_evaluate)")
-            result = self._evaluate(args.nlp, args.data, args.gold_preproc, None)
+            result = self._evaluate(args.nlp, args.data, args.gold_preproc, None, args.code)
         display(ExampleInspector(result.examples, errors_only=args.errors_only))
 
-    def _evaluate(self, nlp_ref: str, data: str, gold_preproc: bool, gpu_id: Optional[int]) -> Any:
+    def _evaluate(self, nlp_ref: str, data: str, gold_preproc: bool, gpu_id: Optional[int], code: Optional[str] = None) -> Any:
         from ..core.commands.evaluate import evaluate
+        from ..core.util import import_code
 
+        import_code(code)  # before the pipeline loads: its config may name functions the code registers
         return evaluate(self._pipeline(nlp_ref), self._path(data), gold_preproc=gold_preproc, gpu_id=gpu_id)
 

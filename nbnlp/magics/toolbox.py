@@ -126,7 +126,8 @@ class ToolboxMagics(NamespaceMagics):
             input_dir = str(source.model_best or source.model_last)
         else:
             input_dir = self._path(args.input)
-        folder = package(input_dir, args.output_dir, name=args.name, version=args.version, meta_path=args.meta_path, build=args.build, force=args.force)
+        folder = package(input_dir, args.output_dir, name=args.name, version=args.version, meta_path=args.meta_path, build=args.build,
+                         force=args.force, code=args.code)
         print(describe_package(folder))
         return folder
 

@@ -9,7 +9,7 @@ from IPython.core.magic import cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import HTML, display
 
-from ..arguments import arg
+from ..arguments import CODE, arg
 from ..core.config import ConfigError
 from ..core.scores.display import format_score
 from ..magic_args import command_arguments, parse_line
@@ -26,6 +26,7 @@ class TrainingMagics(NamespaceMagics):
     @magic_arguments()
     @argument(*CONFIG_NAME.flags, **CONFIG_NAME.options)
     @argument("--no-form", action="store_true", help="show the config without the override form")
+    @argument(*CODE.flags, **CODE.options)
     @cell_magic
     @user_errors
     def nlp_config(self, line: str, cell: str) -> None:
@@ -35,10 +36,12 @@ class TrainingMagics(NamespaceMagics):
         expanded). Unset corpus paths are fine: give them when training (`--paths.train ...`).
         """
         from ..core.training.check import check_config
+        from ..core.util import import_code
 
         args, _ = parse_line(self.nlp_config, line)
         if not args.name.isidentifier():
             raise UsageError(f"{args.name!r} is not a valid variable name")
+        import_code(args.code)  # the cell may name functions (architectures, readers...) the code registers
         checked = check_config(cell)
         if checked.problems:
             raise ConfigError(checked.problems)
