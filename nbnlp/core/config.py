@@ -85,7 +85,8 @@ def load_config(
 ) -> Config:
     """A config from a file path, a config string or a dict, with overrides applied and checked.
 
-    spaCy's function names become nbnlp's (`spacy_config.py`); one line per substitution goes to `report`.
+    spaCy's function names become nbnlp's (`spacy_config.py`); one line per substitution goes to `report`, and one
+    per part of the config nothing reads (`config_usage.py`).
     An override of a setting the config leaves out is applied to the filled config (defaults added)."""
     from .spacy_config import translate_spacy
 
@@ -109,6 +110,10 @@ def load_config(
         config = translate_spacy(config, report)
         if overrides:
             config = translate_spacy(apply_overrides(config, overrides, fill=_fill), report)
+        if report is not None:  # what nothing reads, said once (config_usage.py)
+            from .config_usage import unused_parts
+
+            report.extend(line for line in unused_parts(config) if line not in report)
         if interpolate:
             try:
                 config = config.interpolate()

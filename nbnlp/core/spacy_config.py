@@ -93,6 +93,7 @@ FACTORY_SETTINGS: dict[str, tuple[str, ...]] = {
 SPACY_ONLY_SETTINGS: dict[str, tuple[str, ...]] = {
     "nlp": ("vectors",),  # `disabled` and the creation callbacks: nbnlp uses them (pipeline/creation.py)
     "initialize": ("vocab_data", "lookups", "before_init", "after_init"),  # `tokenizer`, `components`: nbnlp passes them on
+    "pretraining": ("n_save_epoch", "layer"),  # nbnlp pretrains the whole tok2vec and saves every `n_save_every` batches
 }
 # `[nlp.vectors] @vectors = "spacy.Vectors.v1"` is spaCy's default table: nbnlp keeps vectors in the vocab.
 EMPTY_BLOCKS = {("@vectors", "spacy.Vectors.v1")}

@@ -134,9 +134,31 @@ def _shown(value: Any) -> str:
 
 
 def set_disabled(nlp: "Language", names: Sequence[str]) -> None:
-    """Disable the components `names` (built and saved, not run or trained)."""
+    """Disable the components `names` (built and saved, not run or trained); a disabled component that an active
+    one listens to (a shared tok2vec) is an error at `nlp.disabled`, since the listener would get no input."""
     for name in names:
         nlp.disable_pipe(name)
+    problems = []
+    for name in names:
+        fed = _listening_components(nlp, name)
+        if fed:
+            problems.append(ConfigProblem("nlp.disabled", f"{name!r} feeds {', '.join(fed)} (their listener layers), which would get no input",
+                                          expected=f"{name!r} disabled with them, or their own tok2vec", given=name))
+    if problems:
+        raise ConfigError(problems)
+
+
+def _listening_components(nlp: "Language", name: str) -> list[str]:
+    """The active components with listener layers fed by component `name`."""
+    from ..models.listener import find_listener_layers
+
+    source = nlp.get_pipe(name)
+    found = []
+    for other, component in nlp.pipeline:
+        model = getattr(component, "model", None)
+        if model is not None and any(layer.attrs["inbox"].owner == id(source) for layer in find_listener_layers(model)):
+            found.append(other)
+    return found
 
 
 __all__ = ["CALLBACK_KEYS", "NLP_KEYS", "CreationCallbacks", "after", "check_nlp_section", "disabled_names", "language_class", "resolve_callbacks", "set_disabled", "unwrapped"]

@@ -19,10 +19,11 @@ from ..config import ConfigError, ConfigProblem, load_config, problems_from_vali
 from ..language import Language
 from ..pipeline.factory import get_factory_meta
 from ..registry import registry
-from ..settings import TrainingSchema
+from ..settings import PretrainingSchema, TrainingSchema
 from . import raw_text as _raw_text  # noqa: F401  (registers nbnlp.JsonlCorpus.v1, which [corpora.pretrain] names)
 from .blocks import resolve_blocks, resolve_corpus
-from .validate import check_initialize, check_training
+from .sections import check_initialize_keys
+from .validate import check_initialize, check_score_weights, check_training
 
 
 @dataclass
@@ -129,9 +130,38 @@ def check_config(
         for p in found:
             (result.notes if p.message == "no corpus path given" else problems).append(p)
     check_initialize(cfg, problems)
+    if result.nlp is not None:
+        _check_against_pipeline(cfg, result.nlp, values, problems)
+    _check_pretraining(cfg, filled, result, problems)
     result.problems = unique_problems(problems)
     result.notes = unique_problems(result.notes)
     return result
+
+
+def _check_against_pipeline(cfg: Config, nlp: Language, values: TrainingSchema, problems: list[ConfigProblem]) -> None:
+    """What training finds only once it starts: `[initialize]` keys the components do not take, score weights the
+    evaluation does not report (its score names are known without data)."""
+    check_initialize_keys(cfg, nlp, problems)
+    if values.score_weights:
+        try:
+            check_score_weights(nlp, lambda _nlp: [], values.score_weights, given=True)
+        except ConfigError as err:
+            problems.extend(err.problems)
+        except Exception:  # a custom component that cannot score nothing: training checks the weights on dev data
+            pass
+
+
+def _check_pretraining(cfg: Config, filled: Config, result: ConfigCheck, problems: list[ConfigProblem]) -> None:
+    """A `[pretraining]` section with settings: its blocks resolve and its corpus reader is valid (as `nbnlp pretrain` checks)."""
+    section = cfg.get("pretraining")
+    if not isinstance(section, dict) or not section:
+        return
+    values = PretrainingSchema.check(section, [])  # its own problems are reported by check_training
+    resolve_blocks(values, problems)
+    found: list[ConfigProblem] = []
+    resolve_corpus(cfg, filled, values.corpus, found)
+    for p in found:
+        (result.notes if p.message == "no corpus path given" else problems).append(p)
 
 
 class ConfigChecker:

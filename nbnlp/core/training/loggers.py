@@ -89,6 +89,8 @@ def console_logger(progress_bar: bool = False) -> Logger:
         frozen = nlp.config.get("training", {}).get("frozen_components") or []
         if frozen:
             stdout.write(f"Frozen components: {', '.join(frozen)}\n")
+        if getattr(nlp, "disabled", None):
+            stdout.write(f"Disabled components (kept, not run or trained): {', '.join(nlp.disabled)}\n")
         stdout.write(table.format_header() + "\n")
         stdout.flush()
         bar: list[Any] = [None]

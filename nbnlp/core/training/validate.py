@@ -14,14 +14,17 @@ from ..config import ConfigError, ConfigProblem, dotted_items
 from ..settings import TrainingSchema
 from ..vectors import has_vectors_dir
 from .dropout import dropout_schedule
+from .sections import check_section_keys
 
 if TYPE_CHECKING:
     from ..language import Language
 
 
 def check_training(cfg: Mapping[str, Any], problems: list[ConfigProblem]) -> TrainingSchema:
-    """The `[training]` settings (defaults filled in, wrong ones replaced by defaults); problems are appended."""
+    """The `[training]` settings (defaults filled in, wrong ones replaced by defaults); problems are appended, with
+    those of the other sections without a schema of their own (`sections.py`)."""
     settings = TrainingSchema.check(cfg.get("training", {}) or {}, problems)
+    check_section_keys(cfg, problems)
     if isinstance(settings.dropout, dict):  # a schedule: resolvable, and a rate at step 0
         dropout_schedule(settings.dropout, problems)
     pipe_names = list(cfg.get("nlp", {}).get("pipeline", []))
@@ -97,7 +100,7 @@ def check_score_weights(nlp: "Language", dev_corpus: Callable[["Language"], Any]
         sample.append(eg)
         if len(sample) >= 3:
             break
-    reported = nlp.evaluate(sample) if sample else {}
+    reported = nlp.evaluate(sample)  # with no sample, still every score name the components report
     problems = []
     for name in weights:
         if name not in reported:
