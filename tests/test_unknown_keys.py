@@ -48,6 +48,8 @@ WARNINGS: list[tuple[str, str]] = [
     ("variables", "[variables] is not an nbnlp section and no setting refers to it"),
     ("components.extra", "[components.extra] is not in nlp.pipeline"),
     ("corpora.extra", "[corpora.extra] is named by no setting"),
+    ("corpora", "corpora.bogus is a setting, not a [corpora.NAME] block"),
+    ("components", "components.bogus is a setting, not a [components.NAME] block"),
 ]
 
 
@@ -78,7 +80,7 @@ def test_an_unknown_key_is_an_error_naming_it(place: str, problem: str, in_train
 
 @pytest.mark.parametrize("place, warning", WARNINGS, ids=[p for p, _ in WARNINGS])
 def test_parts_nothing_reads_are_a_warning_naming_them(place: str, warning: str) -> None:
-    block = {"@readers": "nbnlp.Corpus.v1", "path": None} if place.startswith("corpora") else {"factory": "tagger"} if place.startswith("components") else None
+    block = {"@readers": "nbnlp.Corpus.v1", "path": None} if place == "corpora.extra" else {"factory": "tagger"} if place == "components.extra" else None
     checked = check_config(with_bogus(place, block))
     assert checked.ok, checked.problems
     assert [line for line in checked.substitutions if line.startswith("Warning: ") and warning in line], checked.substitutions

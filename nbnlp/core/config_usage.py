@@ -35,6 +35,11 @@ def unused_parts(config: Mapping[str, Any]) -> list[str]:
         if f"corpora.{name}" not in used and not _referred(f"corpora.{name}", refs):
             lines.append(f"Warning: [corpora.{name}] is named by no setting (training.train_corpus, training.dev_corpus, "
                          "pretraining.corpus): it is not read")
+    for section in ("components", "corpora"):
+        values = config.get(section)
+        for key in (k for k, v in values.items() if not isinstance(v, Mapping)) if isinstance(values, Mapping) else ():
+            if not _referred(f"{section}.{key}", refs):
+                lines.append(f"Warning: {section}.{key} is a setting, not a [{section}.NAME] block, and no setting refers to it: it is ignored")
     return lines
 
 
