@@ -23,8 +23,6 @@ LIMIT = {"corpora.train.limit": 200, "corpora.dev.limit": 20}
 def config_for(pipeline: list[str], corpus: str, labels_dir: Path | None = None, extra: str = "") -> str:
     train, dev = CORPORA[corpus]
     text = init_config(pipeline=pipeline, train_path=str(demo_path(train)), dev_path=str(demo_path(dev)), max_steps=2, eval_frequency=2)
-    if labels_dir is not None or "[initialize.components." in extra:
-        text += "\n[initialize.components]\n"
     for name in pipeline if labels_dir is not None else []:
         text += f'\n[initialize.components.{name}]\n\n[initialize.components.{name}.labels]\n@readers = "nbnlp.read_labels.v1"\npath = "{labels_dir / (name + ".json")}"\n'
     return text + extra
@@ -122,3 +120,19 @@ def test_spacy_read_labels_and_initialize_sections_pass(tmp_path: Path) -> None:
     load_config(spacy_style, report=report)
     assert any("spacy.read_labels.v1" in line and "nbnlp.read_labels.v1" in line for line in report)
     assert initialized(spacy_style).get_pipe("textcat").labels == ("spam", "ham")
+
+
+def test_initialize_sections_need_no_parents(tmp_path: Path) -> None:
+    """`[initialize.components.NAME.labels]` or `[initialize.tokenizer.rules]` alone, without `[initialize]` or
+    `[initialize.components]` above them, work; init-config writes the empty parents as spaCy does, and a config
+    that appends one of them again (nothing under it) still parses."""
+    generated = config_for(["tagger"], "ewt")
+    assert "\n[initialize.components]\n" in generated and "\n[initialize.tokenizer]\n" in generated
+    bare = generated[: generated.index("\n[initialize]\n")]
+    (tmp_path / "tagger.json").write_text(json.dumps(["NN", "DT", *sorted(initialized(generated).get_pipe("tagger").labels)]))
+    extra = (f'\n[initialize.components.tagger.labels]\n@readers = "nbnlp.read_labels.v1"\npath = "{tmp_path / "tagger.json"}"\n'
+             '\n[initialize.tokenizer.rules]\ngimme = ["gim", "me"]\n')
+    for text in (bare + extra, generated + "\n[initialize.components]\n" + extra):
+        nlp = initialized(text)
+        assert list(nlp.get_pipe("tagger").labels[:2]) == ["NN", "DT"]  # the file's labels, in its order
+        assert [t.text for t in nlp.make_doc("gimme that")] == ["gim", "me", "that"]

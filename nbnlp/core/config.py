@@ -17,6 +17,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from confection import ConfigValidationError
 from thinc.api import Config
 
+from .config_sections import add_parent_sections
+
 
 @dataclass(frozen=True)
 class ConfigProblem:
@@ -99,9 +101,9 @@ def load_config(
         elif _names_a_file(source):
             path = Path(source)
             label = str(path)
-            config = Config().from_str(read_config_text(path), interpolate=False)
+            config = Config().from_str(add_parent_sections(read_config_text(path)), interpolate=False)
         else:
-            config = Config().from_str(str(source), interpolate=False)
+            config = Config().from_str(add_parent_sections(str(source)), interpolate=False)  # [a.b.c] needs no [a.b]
     except ConfigError:
         raise
     except Exception as err:  # confection's parse errors name the line; keep them, as one problem

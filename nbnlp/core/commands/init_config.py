@@ -379,6 +379,13 @@ def _initialize() -> str:
 vectors = null
 # Pretrained tok2vec weights (OUTPUT_DIR/modelN.bin from nbnlp pretrain), loaded before training.
 init_tok2vec = null
+
+# Settings for each component's initialize, e.g. labels written by nbnlp init-labels:
+# [initialize.components.tagger.labels] @readers = "nbnlp.read_labels.v1", path = "labels/tagger.json"
+[initialize.components]
+
+# Settings for the tokenizer's initialize: rules (special cases) and split_final_period.
+[initialize.tokenizer]
 """
 
 
