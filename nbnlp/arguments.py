@@ -63,6 +63,9 @@ COMMON: dict[str, tuple[Arg, ...]] = {
             help="train data-parallel on N Ray workers (default 1: this process; needs nbnlp[ray])"),
         arg("--address", default=None,
             help="Ray cluster for the workers: 'auto', ray://host:port or HOST:PORT (default: $RAY_ADDRESS, else a new local Ray with N CPUs)"),
+        arg("--base-model", "-b", default=None, metavar="PATH",
+            help="continue training a saved pipeline (folder or installed package): each component of the config that it has "
+                 "starts from its weights, settings and labels; labels new in the data are added"),
     ),
     "evaluate": (
         arg("data", help="annotated corpus file or folder (any format nbnlp.load_docs reads)"),

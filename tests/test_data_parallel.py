@@ -72,6 +72,27 @@ def test_two_workers_equal_one_process_accumulating_two_also_across_a_resume(tmp
     assert stats.steps == 5 and stats.gradient_bytes > 0 and stats.syncs >= 1
 
 
+def test_frozen_annotating_sourced_tagger_on_workers(tmp_path: Path, ray_address: str, one_process: Any) -> None:
+    """A sourced, frozen and annotating tagger (its own tok2vec copy) trains on workers as in one process accumulating
+    two, and stays bit for bit the source's."""
+    from nbnlp.core.config import load_config
+
+    reference, _ = one_process
+    config = load_config(tagger_parser_config(), interpolate=False)
+    config["components"]["tagger"] = {"source": str(reference / "model-last")}
+    config["training"] = {**config["training"], "frozen_components": ["tagger"], "annotating_components": ["tagger"]}
+    settings = {**SETTINGS, "training.max_steps": 6}
+    one = train(config, tmp_path / "one", overrides={**settings, "training.accumulate_gradient": 2}, stdout=io.StringIO())
+    two = train(config, tmp_path / "two", overrides=settings, workers=2, address=ray_address, stdout=io.StringIO())
+    assert one.steps == two.steps == 6
+    assert_same_weights(tmp_path / "one" / "model-last", tmp_path / "two" / "model-last")
+    source, trained = nbnlp.load(reference / "model-last"), nbnlp.load(tmp_path / "two" / "model-last")
+    tagger = trained.get_pipe("tagger").model
+    for ours, theirs in ((tagger.get_ref("tok2vec"), source.get_pipe("tok2vec").model),
+                         (tagger.get_ref("output_layer"), source.get_pipe("tagger").model.get_ref("output_layer"))):
+        assert all(np.array_equal(a.get_param(p), b.get_param(p)) for a, b in zip(ours.walk(), theirs.walk()) for p in a.param_names if a.has_param(p))
+
+
 def test_code_file_architecture_reaches_the_workers_through_the_cli(tmp_path: Path, ray_address: str) -> None:
     code = tmp_path / "custom.py"
     code.write_text(CUSTOM_CODE)

@@ -39,7 +39,7 @@ def _add_train(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace]
         if target.note:
             print(target.note, flush=True)
         result = train(config, target.path, overrides=overrides, use_gpu=args.gpu_id, resume=target.resume,
-                       overwrite=target.overwrite, workers=args.workers, address=args.address)
+                       overwrite=target.overwrite, workers=args.workers, address=args.address, base_model=args.base_model)
         if result.interrupted:
             saved = "; model-best, model-last and the checkpoint are saved (continue with --resume)" if args.output else ""
             print(f"Training {'stopped by SIGTERM' if result.stopped_by == 'SIGTERM' else 'interrupted'}{saved}.")

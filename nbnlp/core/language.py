@@ -29,6 +29,10 @@ from .lang import LANGUAGES, create_tokenizer, create_vocab
 from .pipeline import creation
 from .pipeline.component import Component
 from .pipeline.factory import get_factory_meta
+from .pipeline.sourcing import (
+    SourcePipelines, add_sourced_pipe, continue_sourced, frozen_components, is_sourced, is_sourced_block, needs_initialize,
+    read_spec, resolve_listeners,
+)
 from .registry import registry
 from .scorer import Scorer
 from .settings import TrainingSchema
@@ -104,13 +108,19 @@ class Language:
                 problems.append(ConfigProblem(f"components.{name}", "listed in nlp.pipeline but has no section", expected=f"[components.{name}] with a factory"))
         if problems:
             raise ConfigError(problems)
+        sources, sourced = SourcePipelines(), []  # `source = ...` components: each source pipeline loaded once
         for name in pipeline:
             try:
-                nlp.add_pipe(components[name].get("factory", ""), name=name, config=_without(components[name], "factory"), validate=validate)
+                if is_sourced_block(components[name]):
+                    sourced.append(read_spec(name, components[name]))
+                    add_sourced_pipe(nlp, sourced[-1], sources, validate=validate)
+                else:
+                    nlp.add_pipe(components[name].get("factory", ""), name=name, config=_without(components[name], "factory"), validate=validate)
             except ConfigError as err:
                 problems.extend(err.problems)
         if problems:
             raise ConfigError(problems)
+        resolve_listeners(nlp, sourced, sources)  # each sourced listener: linked to a tok2vec sourced with it, or its own copy
         full = Config(config)
         full["nlp"] = {**nlp_cfg, "pipeline": pipeline}
         full["components"] = nlp._config["components"]
@@ -283,7 +293,10 @@ class Language:
         sections = component_sections(settings, self.component_names)
         for name, component in self._components:
             extra = initialize_settings(f"initialize.components.{name}", sections.get(name), component.initialize)
-            component.initialize(get_examples, nlp=self, **extra)
+            if is_sourced(component) and not needs_initialize(component):  # trained weights stay; new labels are added
+                continue_sourced(component, get_examples, frozen=name in frozen_components(self._config), **extra)
+            else:
+                component.initialize(get_examples, nlp=self, **extra)
         if settings.get("init_tok2vec"):
             load_pretrained_tok2vec(self, settings["init_tok2vec"])
         self._optimizer = sgd if sgd is not None else self.create_optimizer()
@@ -310,14 +323,22 @@ class Language:
         sgd: Optimizer | None = None,
         losses: dict[str, float] | None = None,
         exclude: Sequence[str] = (),
+        annotates: Sequence[str] = (),
     ) -> dict[str, float]:
-        """Compute gradients of every trainable component on a batch, then apply them all."""
+        """Compute gradients of every trainable component on a batch, then apply them all. Each component in
+        `annotates` (`[training] annotating_components`) then sets its predictions on the examples' predicted docs
+        right after its own update (or, excluded, in its place), so the components after it see them."""
         losses = {} if losses is None else losses
         if not examples:
             return losses
         trainable = [(n, c) for n, c in self.pipeline if c.is_trainable and n not in exclude]  # disabled ones are not trained
-        for _, component in trainable:
-            component.update(examples, drop=drop, sgd=None, losses=losses)
+        updating = {id(c) for _, c in trainable}
+        for name, component in [(n, c) for n, c in self._components if id(c) in updating or n in annotates]:
+            if id(component) in updating:
+                component.update(examples, drop=drop, sgd=None, losses=losses)
+            if name in annotates:
+                for _ in component.pipe([eg.predicted for eg in examples], batch_size=len(examples)):
+                    pass  # components annotate the docs in place
         if sgd is not False:
             optimizer = sgd if sgd is not None else self.optimizer
             for _, component in trainable:

@@ -168,7 +168,8 @@ class TrainingSchema(SettingsSchema):
     # Each epoch's examples are shuffled through a buffer of this many documents (training/shuffle.py): a corpus
     # of at most this many is shuffled whole, as a list; a larger one is streamed with memory bounded by the buffer.
     shuffle_buffer: int = setting(20000, "an integer of 1 or more (documents)", ge=1, fill=20000)
-    annotating_components: list[str] = setting([], "[] (annotating components are not supported yet)", max_length=0)
+    # Components that set their predictions on the training examples as they train, for the components after them.
+    annotating_components: list[str] = setting([], "a list of component names", fill=[])
     train_corpus: str = setting("corpora.train", "a dotted section name like 'corpora.train'", min_length=1)
     dev_corpus: str = setting("corpora.dev", "a dotted section name like 'corpora.dev'", min_length=1)
     score_weights: dict[str, Optional[float]] = setting({}, "a section of score names and weights", item_expected="a number or null")

@@ -100,13 +100,15 @@ class TrainingMagics(NamespaceMagics):
         source, name = self._config_source(args.config)
         output, resume = self._run_output(name, args.output, resume=args.resume, overwrite=args.overwrite)
         self.run_training(source, args.result_name, output=output, overrides=overrides, gpu_id=args.gpu_id, view=args.view,
-                          resume=resume, overwrite=args.overwrite, workers=args.workers, address=args.address, end_cell_if_interrupted=True)
+                          resume=resume, overwrite=args.overwrite, workers=args.workers, address=args.address, end_cell_if_interrupted=True,
+                          base_model=args.base_model)
 
     @user_errors
     def run_training(
         self, config: Any, result_name: str = DEFAULT_RESULT_NAME, *, output: Optional[str] = None,
         overrides: Optional[dict[str, Any]] = None, gpu_id: Optional[int] = None, view: str = "auto", resume: bool = False,
         workers: int = 1, address: Optional[str] = None, end_cell_if_interrupted: bool = False, overwrite: bool = False,
+        base_model: Optional[str] = None,
     ) -> Any:
         """Train `config` in this kernel with a live view and a Stop button; bind and return the TrainResult.
 
@@ -118,7 +120,7 @@ class TrainingMagics(NamespaceMagics):
         from ..widgets.training_view import INTERRUPTED, ConsoleTrainingView, HTMLTrainingView, TrainingProgress
 
         run = iter_training(config, output, overrides=overrides, use_gpu=gpu_id, resume=resume, overwrite=overwrite,
-                            workers=workers, address=address)  # device, build, initialise: here
+                            workers=workers, address=address, base_model=base_model)  # device, build, initialise: here
         for line in getattr(run.setup, "substitutions", ()):  # a spaCy config file: what stands in for what, said once
             print(line)
         progress = TrainingProgress.for_run(run)

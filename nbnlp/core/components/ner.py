@@ -76,6 +76,9 @@ class EntityRecognizer(TrainableComponent):
     def _n_outputs(self) -> int:
         return len(self._tag_names)
 
+    def output_names(self) -> List[str]:
+        return list(self._tag_names)
+
     # ----- inference ----------------------------------------------------------------------
     def predict(self, docs: Sequence[Doc]) -> List[Floats2d]:
         """Per-token tag scores (logits outside training)."""

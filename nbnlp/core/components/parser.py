@@ -100,6 +100,10 @@ class DependencyParser(TrainableComponent):
             raise ValueError(f"parser {self.name!r}: the model has {self.model.get_dim('nO')} labels but {n} are set")
         self.model.set_dim("nO", n, force=True)
 
+    def output_params(self) -> List[Tuple[Model, str, int]]:
+        """The label scorer's weights: one column (V, W) or entry (b) per label."""
+        return [(self.model, "lab_V", 1), (self.model, "lab_W", 1), (self.model, "lab_b", 0)]
+
     # ----- units ---------------------------------------------------------------------------
     def _input(
         self, docs: Sequence[Doc], gold_heads: Optional[numpy.ndarray] = None, gold_starts: Optional[numpy.ndarray] = None

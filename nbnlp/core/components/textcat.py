@@ -80,6 +80,14 @@ class TextCategorizer(TrainableComponent):
     def _set_nO(self) -> None:
         self._set_output_width(self.model, len(self._labels))
 
+    def output_params(self) -> list[tuple[Model, str, int]]:
+        """The BOW table's columns and bias, and (ensemble) the pooled network's output rows, one per label."""
+        params = [(self.model.get_ref("linear"), "W", 1), (self.model.get_ref("linear"), "b", 0)]
+        if self.model.has_ref("cnn_output"):
+            layer = self.model.get_ref("cnn_output")
+            params += [(layer, "W", 0), (layer, "b", 0)]
+        return params
+
     # ----- inference ----------------------------------------------------------------------
     def predict(self, docs: Sequence[Doc]) -> Floats2d:
         docs = list(docs)

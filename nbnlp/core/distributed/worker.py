@@ -48,6 +48,7 @@ class TrainingWorker:
         frozen = set(options.get("frozen_components", []))
         self.updated = [name for name, c in self.nlp.pipeline if c.is_trainable and name not in frozen]
         self.excluded = sorted(frozen)
+        self.annotating = list(options.get("annotating_components", []))
         fix_random_seed(int(options.get("seed", 0)) + 7919 * (index + 1))  # each replica draws its own dropout masks
 
     def _use_ops(self) -> None:
@@ -65,7 +66,7 @@ class TrainingWorker:
         losses: dict[str, float] = {}
         for part in split_by_words(examples, self.accumulate):
             self.nlp.update(part, drop=self.dropout if dropout is None else dropout, sgd=False, losses=losses,  # type: ignore[arg-type]
-                            exclude=self.excluded)
+                            exclude=self.excluded, annotates=self.annotating)
         gradients = take_gradients(self.nlp, self.updated)
         report = {"losses": losses, "gradient_bytes": gradient_bytes(gradients), "seconds": time.perf_counter() - began}
         return gradients, report

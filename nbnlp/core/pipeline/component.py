@@ -132,6 +132,17 @@ class TrainableComponent(Component, abc.ABC):
     def set_cfg(self, cfg: dict[str, Any]) -> None:
         self._set_labels(cfg.get("labels", []))
 
+    def output_names(self) -> list[str]:
+        """The model's outputs in order (one per label here; NER has BILUO tags): growing keeps rows by name."""
+        return list(self._labels)
+
+    def output_params(self) -> list[tuple[Model, str, int]]:
+        """(layer, weight name, axis) of every weight with one entry per output, for `resize.add_labels`."""
+        if self.output_layer_ref is None:
+            return []
+        layer = self.model.get_ref(self.output_layer_ref)
+        return [(layer, "W", 0), (layer, "b", 0)]
+
     def _set_output_width(self, layer: Model, n: int) -> None:
         """Give `layer` n outputs (one per label); an initialised layer of another size is an error."""
         if layer.has_dim("nO") and layer.get_dim("nO") != n:

@@ -330,12 +330,13 @@ def _update(
     word counts whose gradients are summed (the same split and sum data-parallel workers do)."""
     frozen = list(settings.values.frozen_components)
     n_parts = min(settings.values.accumulate_gradient, len(batch))
+    annotating = list(settings.values.annotating_components)
     if n_parts <= 1:
-        nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses, exclude=frozen)
+        nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses, exclude=frozen, annotates=annotating)
     else:
         parts = []
         for part in split_by_words(batch, n_parts):
-            nlp.update(part, drop=dropout, sgd=False, losses=losses, exclude=frozen)  # type: ignore[arg-type]
+            nlp.update(part, drop=dropout, sgd=False, losses=losses, exclude=frozen, annotates=annotating)  # type: ignore[arg-type]
             parts.append(take_gradients(nlp, updated))
         apply_gradients(nlp, optimizer, sum_gradients(parts))
     optimizer.step_schedules()

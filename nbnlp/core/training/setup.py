@@ -12,6 +12,7 @@ from thinc.api import Config, Optimizer, fix_random_seed
 from ...gpu.device import select_device
 from ..config import ConfigError, ConfigProblem, is_int, load_config, naming_source, source_file
 from ..language import Language
+from ..pipeline.sourcing import with_base_model
 from ..settings import TrainingSchema
 from .blocks import resolve_blocks, resolve_corpus
 from .check import fill_config
@@ -21,7 +22,7 @@ from .fingerprint import config_fingerprint, fingerprint_problems
 from .loggers import Logger
 from .loop import TrainingSettings, resolve_score_weights
 from .run_state import restore_optimizer
-from .validate import check_initialize, check_score_weights, check_training
+from .validate import check_frozen_listeners, check_initialize, check_score_weights, check_training
 
 ConfigSource = Union[str, Path, Config, Mapping[str, Any]]
 
@@ -51,17 +52,22 @@ class TrainingSetup:
 
 def prepare_training(
     config: ConfigSource, *, overrides: Optional[Mapping[str, Any]] = None, use_gpu: Optional[int] = None,
-    resume_from: Optional[Path] = None,
+    resume_from: Optional[Path] = None, base_model: Optional[Union[str, Path]] = None,
 ) -> TrainingSetup:
-    """Load and check the config, pick the device, build and initialise the pipeline (from the checkpoint when resuming)."""
+    """Load and check the config, pick the device, build and initialise the pipeline (from the checkpoint when resuming).
+
+    `base_model`: a saved pipeline to continue from; each component of the config it has starts from its own there."""
     saved = read_checkpoint(resume_from) if resume_from is not None else None  # a missing checkpoint fails first
     with naming_source(source_file(config)):  # config problems name the config file
-        return _prepare(config, overrides, use_gpu, saved)
+        return _prepare(config, overrides, use_gpu, saved, base_model)
 
 
-def _prepare(config: ConfigSource, overrides: Optional[Mapping[str, Any]], use_gpu: Optional[int], saved: Optional[Checkpoint]) -> TrainingSetup:
+def _prepare(config: ConfigSource, overrides: Optional[Mapping[str, Any]], use_gpu: Optional[int], saved: Optional[Checkpoint],
+             base_model: Optional[Union[str, Path]] = None) -> TrainingSetup:
     substitutions: list[str] = []
     raw = fill_config(load_config(config, overrides, interpolate=False, report=substitutions))  # saved as used: defaults filled
+    if base_model is not None:  # the components the base model has are sourced from it (weights, labels, settings)
+        raw = with_base_model(raw, base_model)
     cfg = load_config(raw)
     fingerprint = config_fingerprint(cfg)
     system = cfg.get("system", {}) or {}
@@ -82,6 +88,8 @@ def _prepare(config: ConfigSource, overrides: Optional[Mapping[str, Any]], use_g
     train_corpus = resolve_corpus(cfg, raw, values.train_corpus, problems)
     dev_corpus = resolve_corpus(cfg, raw, values.dev_corpus, problems)
     check_initialize(cfg, problems)
+    if nlp is not None:
+        check_frozen_listeners(nlp, values, problems)
     if saved is not None and not problems:
         problems.extend(fingerprint_problems(saved.fingerprint, fingerprint))
     if problems or nlp is None:
@@ -123,7 +131,8 @@ def data_parallel_updater(setup: TrainingSetup) -> Any:
         setup.nlp, setup.optimizer, n_workers=setup.workers, address=setup.address,
         start_step=saved.loop.step if saved is not None else 0,
         options={"gpu_id": setup.gpu_id, "dropout": dropout_schedule(values.dropout)(0), "accumulate_gradient": values.accumulate_gradient,
-                 "frozen_components": list(values.frozen_components), "seed": setup.seed},
+                 "frozen_components": list(values.frozen_components), "seed": setup.seed,
+                 "annotating_components": list(values.annotating_components)},
         optimizer_block=setup.optimizer_block,
         worker_random_states=saved.random_states.get("workers") if saved is not None else None,
     )

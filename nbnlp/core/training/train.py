@@ -280,6 +280,7 @@ def iter_training(
     overwrite: bool = False,
     workers: int = 1,
     address: Optional[str] = None,
+    base_model: Optional[Union[str, Path]] = None,
 ) -> TrainingRun:
     """Check the config, build and initialise the pipeline, and return the run (an iterator of StepInfos).
 
@@ -289,7 +290,8 @@ def iter_training(
     steer the run, such as max_steps, eval_frequency, patience and the logger); a folder holding a run is
     refused unless it is resumed or `overwrite` replaces it (once the new run is set up). `workers` > 1 trains
     data-parallel on that many Ray actors (a local Ray, or the cluster at `address`: "auto" or
-    "ray://host:port"); the steps, checkpoints and results are those of one process.
+    "ray://host:port"); the steps, checkpoints and results are those of one process. `base_model` continues a saved
+    pipeline: each component of the config that it has starts from its weights and labels (new labels are added).
     """
     if workers < 1:
         raise ValueError(f"--workers must be 1 or more, got {workers}")
@@ -302,7 +304,7 @@ def iter_training(
     if output is not None:
         check_output(output, resume=resume, overwrite=overwrite)
     try:
-        setup = prepare_training(config, overrides=overrides, use_gpu=use_gpu, resume_from=resume_from)
+        setup = prepare_training(config, overrides=overrides, use_gpu=use_gpu, resume_from=resume_from, base_model=base_model)
     except BaseException:
         if output is not None and not resume and run_number(output.name) is not None:
             discard_new_run(RunOutput(output, new=True))  # the empty run-N made for it: numbers stay without gaps
@@ -325,10 +327,11 @@ def train(
     address: Optional[str] = None,
     stdout: IO = sys.stdout,
     stderr: IO = sys.stderr,
+    base_model: Optional[Union[str, Path]] = None,
 ) -> TrainResult:
     """Train with the `[training.logger]` reporting progress; Ctrl-C or SIGTERM stops cleanly and returns the result."""
     run = iter_training(config, output_path, overrides=overrides, use_gpu=use_gpu, resume=resume, overwrite=overwrite,
-                        workers=workers, address=address)
+                        workers=workers, address=address, base_model=base_model)
     if run.resumed_from is not None:
         state = run.loop.state
         best = f", best score {format_score('score', state.best_score)} at step {state.best_step}" if state.best_step else ""

@@ -28,11 +28,40 @@ def check_training(cfg: Mapping[str, Any], problems: list[ConfigProblem]) -> Tra
     if isinstance(settings.dropout, dict):  # a schedule: resolvable, and a rate at step 0
         dropout_schedule(settings.dropout, problems)
     pipe_names = list(cfg.get("nlp", {}).get("pipeline", []))
-    for name in settings.frozen_components:
-        if name not in pipe_names:
-            problems.append(ConfigProblem("training.frozen_components", f"{name!r} is not in the pipeline",
-                                          expected=" or ".join(pipe_names) or "a component in nlp.pipeline", given=name))
+    for key in ("frozen_components", "annotating_components"):
+        for name in getattr(settings, key):
+            if name not in pipe_names:
+                problems.append(ConfigProblem(f"training.{key}", f"{name!r} is not in the pipeline",
+                                              expected=" or ".join(pipe_names) or "a component in nlp.pipeline", given=name))
     return settings
+
+
+def check_frozen_listeners(nlp: "Language", settings: TrainingSchema, problems: list[ConfigProblem]) -> None:
+    """A frozen tok2vec that trained components listen to must set `doc.tensor` as it goes (be annotating): it is
+    not updated, so nothing else hands them its output. A frozen component listening to a trained tok2vec keeps its
+    weights but not its predictions, which is worth a warning (sourcing it alone gives it its own tok2vec copy)."""
+    import warnings
+
+    from ..models.listener import find_listener_layers
+
+    frozen, annotating = set(settings.frozen_components), set(settings.annotating_components)
+    owners = {id(c): name for name, c in nlp.pipeline}
+    for name, component in nlp.pipeline:
+        model = getattr(component, "model", None)
+        if model is None or not hasattr(model, "walk"):
+            continue
+        for layer in find_listener_layers(model):
+            upstream = owners.get(layer.attrs["inbox"].owner)
+            if upstream is None or upstream == name:
+                continue
+            if upstream in frozen and name not in frozen and upstream not in annotating:
+                problems.append(ConfigProblem(
+                    "training.frozen_components", f"the frozen {upstream!r} feeds {name!r}, which trains: it must set its "
+                    f"vectors on the docs as it goes", expected=f"{upstream!r} in training.annotating_components too", given=upstream))
+            elif name in frozen and upstream not in frozen:
+                warnings.warn(f"the frozen {name!r} listens to {upstream!r}, which trains: its weights stay the same but its "
+                              f"predictions change; freeze {upstream!r} too, or source {name!r} without it (it gets its own copy)",
+                              UserWarning, stacklevel=2)
 
 
 def check_initialize(cfg: Mapping[str, Any], problems: list[ConfigProblem]) -> None:
