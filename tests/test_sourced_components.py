@@ -120,6 +120,24 @@ def test_ner_sourced_alone_gets_its_own_tok2vec_and_loads_without_its_source(sou
     assert all(np.array_equal(a, b) for a, b in zip(loaded.get_pipe("ner").predict([loaded.make_doc(x) for x in TEXTS]), expected))
 
 
+def test_sourced_component_brings_its_static_vectors(tmp_path):
+    from nbnlp.core.commands.init_vectors import init_vectors
+    from test_vectors import vectors_config, write_vectors
+
+    words = sorted({w for doc in nbnlp.load_docs(demo_path("ewt-train")) for w in doc.words})[:300]
+    data = np.random.default_rng(0).normal(size=(len(words), 12)).astype("float32")
+    init_vectors("en", write_vectors(tmp_path / "v.vec", words, data), tmp_path / "vectors")
+    with_vectors = vectors_config(str(tmp_path / "vectors"))
+    with_vectors["training"].update({"max_steps": 2, "eval_frequency": 2})
+    with_vectors["corpora"]["train"]["limit"] = with_vectors["corpora"]["dev"]["limit"] = 20
+    src = train(with_vectors, tmp_path / "src", **QUIET).nlp
+    nlp = Language.from_config(load_config(config(["tagger"], f'[components.tagger]\nsource = "{tmp_path / "src" / "model-last"}"\n')))
+    assert nlp.vocab.vectors.shape == (300, 12)
+    source = nbnlp.load(tmp_path / "src" / "model-last")
+    assert [[t.tag_ for t in nlp(x)] for x in TEXTS] == [[t.tag_ for t in source(x)] for x in TEXTS]
+    assert src.vocab.vectors.shape == (300, 12)
+
+
 def test_replace_listeners_copies_a_tok2vec_sourced_with_it(sources):
     cfg = config(["tok2vec", "tagger"], f'[components.tok2vec]\nsource = "{sources["tag"]}"\n[components.tagger]\nsource = "{sources["tag"]}"\n'
                  'replace_listeners = ["model.tok2vec"]\n')

@@ -141,6 +141,7 @@ def add_sourced_pipe(nlp: "Language", spec: SourceSpec, sources: SourcePipelines
     factory = block.pop("factory")
     component = nlp.add_pipe(factory, name=spec.name, config=block, validate=validate)
     copy_state(src.get_pipe(spec.component), component)
+    _share_vectors(nlp, src, block)
     component.sourced_from = spec  # `initialize` keeps its weights (see `continue_sourced`)
     return component
 
@@ -168,10 +169,10 @@ def resolve_listeners(nlp: "Language", specs: Iterable[SourceSpec], sources: Sou
             if upstream is None:
                 continue
             linked = origin.get((spec.source, upstream))
-            if linked is not None and not spec.replace_listeners and nlp.pipe_names.index(linked) < nlp.pipe_names.index(spec.name):
+            if linked is not None and not spec.replace_listeners and nlp.component_names.index(linked) < nlp.component_names.index(spec.name):
                 _point_at(nlp, spec.name, new, linked)
             else:
-                _own_copy(nlp, spec, component, new, src.get_pipe(upstream), src.config["components"][upstream]["model"])
+                _own_copy(nlp, spec, component, new, src.get_pipe(upstream), src.config["components"][upstream]["model"], src)
     nlp._link_listeners()
 
 
@@ -192,13 +193,15 @@ def _point_at(nlp: "Language", name: str, listener: Any, upstream: str) -> None:
     nlp._config["components"][name] = settings
 
 
-def _own_copy(nlp: "Language", spec: SourceSpec, component: Any, listener: Any, tok2vec: Any, tok2vec_block: dict[str, Any]) -> None:
+def _own_copy(nlp: "Language", spec: SourceSpec, component: Any, listener: Any, tok2vec: Any, tok2vec_block: dict[str, Any],
+              tok2vec_source: "Language") -> None:
     """Replace `listener` in the component's model by a copy of the source tok2vec's model (weights included), and
     its config block by that model's block, so the saved config rebuilds the same layers."""
     width = listener.get_dim("nO")
     if tok2vec.model.has_dim("nO") and tok2vec.model.get_dim("nO") != width:
         raise ConfigError([ConfigProblem(f"{spec.loc}.source", f"the source's {spec.component!r} listens with width {width} to a tok2vec of width {tok2vec.model.get_dim('nO')}")])
     component.model.replace_node(listener, copy_model(tok2vec.model))
+    _share_vectors(nlp, tok2vec_source, tok2vec_block)
     settings = copy.deepcopy(nlp._config["components"][spec.name])  # the pipeline's own record of its settings
     blocks = list(_listener_blocks(settings))
     if len(blocks) != 1:
@@ -215,6 +218,21 @@ def copy_model(model: Model) -> Model:
     for original, node in zip(model.walk(), copied.walk()):
         node.ops = original.ops
     return copied
+
+
+def _share_vectors(nlp: "Language", src: "Language", settings: Any) -> None:
+    """Static-vectors layers read the vocab's table: a pipeline without one takes the source's (saved with it). A
+    pipeline with its own table keeps it (`[initialize] vectors` decides, as for its other components)."""
+    if src.vocab.vectors and not nlp.vocab.vectors and _uses_static_vectors(settings):
+        nlp.vocab.vectors = src.vocab.vectors
+
+
+def _uses_static_vectors(settings: Any) -> bool:
+    if isinstance(settings, dict):
+        if settings.get("include_static_vectors") is True or settings.get("@architectures") == "nbnlp.StaticVectors.v1":
+            return True
+        return any(_uses_static_vectors(v) for v in settings.values())
+    return False
 
 
 def _listener_blocks(settings: Any) -> Iterator[dict[str, Any]]:
