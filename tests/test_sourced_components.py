@@ -221,6 +221,7 @@ def test_base_model_keeps_trained_rows_and_adds_new_labels(sources, tmp_path):
     setup = prepare_training(config(["tok2vec", "ner"], NER_CONFIG, "uner"), base_model=sources["ner"])
     ner = setup.nlp.get_pipe("ner")
     assert ner.labels == (*old.labels, "ORG")
+    assert setup.substitutions == [f"Base model {sources['ner']}: tok2vec, ner continue from it (its settings, weights and labels)"]
     layer, old_layer = ner.model.get_ref("output_layer"), old.model.get_ref("output_layer")
     n_old = len(old.tag_names)
     assert layer.get_dim("nO") == n_old + 4 and ner.tag_names[:n_old] == old.tag_names
@@ -295,7 +296,7 @@ def test_spacy_trained_pipeline_is_refused(tmp_path):
 
 
 # ----- front ends ---------------------------------------------------------------------------------------
-def test_cli_and_magic_base_model(sources, tmp_path, capsys):
+def test_cli_and_magic_base_model(sources, tmp_path):
     from nbnlp.cli import main
 
     cfg = tmp_path / "ner.cfg"

@@ -296,8 +296,9 @@ def base_model_pipe_names(base_model: str) -> list[str]:
         raise ConfigError([ConfigProblem(loc, str(err).splitlines()[0], expected="a pipeline folder (e.g. out/model-best) or an installed pipeline package", given=base_model)]) from None
 
 
-def with_base_model(config: Config, base_model: str | Path) -> Config:
-    """`config` with every pipeline component that the base model has (same name) sourced from it."""
+def with_base_model(config: Config, base_model: str | Path, report: Optional[list[str]] = None) -> Config:
+    """`config` with every pipeline component that the base model has (same name) sourced from it; one line saying
+    which goes to `report` (their settings in the config give way to the base model's)."""
     base = str(Path(base_model).resolve()) if Path(base_model).is_dir() else str(base_model)
     names = base_model_pipe_names(base)
     out = Config(config).copy()
@@ -309,6 +310,10 @@ def with_base_model(config: Config, base_model: str | Path) -> Config:
     components = out.setdefault("components", {})
     for name in shared:
         components[name] = {"source": base}
+    if report is not None:
+        built = [name for name in pipeline if name not in shared]
+        report.append(f"Base model {base}: {', '.join(shared)} continue from it (its settings, weights and labels)"
+                      + (f"; {', '.join(built)} built from the config" if built else ""))
     return out
 
 
