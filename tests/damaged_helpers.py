@@ -54,7 +54,10 @@ class Inputs:
             return Bad(self.root / name, self.root / name)
         if kind == "wrong":
             return Bad(wrong, wrong)
-        data = {"empty": b"", "truncated": good[: len(good) // 2], "binary": GARBAGE}[kind]
+        cut = len(good) // 2
+        if suffix == ".cfg":  # cut inside the components: a config cut between sections is a partial config, filled with defaults
+            cut = good.index(b"[components.") + 20
+        data = {"empty": b"", "truncated": good[:cut], "binary": GARBAGE}[kind]
         path = self._write(name, data)
         return Bad(path, path)
 
