@@ -38,7 +38,7 @@ BINDER = REPO / "binder"
 TUTORIALS = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
 EXPECTED = [
     "01_quickstart.ipynb", "02_named_entities.ipynb", "03_text_classification.ipynb",
-    "04_custom_architecture.ipynb", "05_hyperparameters.ipynb", "06_gpu.ipynb", "07_ray.ipynb",
+    "04_custom_architecture.ipynb", "05_hyperparameters.ipynb", "06_gpu.ipynb", "07_ray.ipynb", "08_from_spacy.ipynb",
 ]
 TIME_LIMIT_S = 180  # the limit per notebook on 2 CPU cores (they take well under a minute)
 NEEDS_RAY = {"07_ray.ipynb"}  # run with the session's Ray: request `ray_address` before running them
@@ -443,6 +443,30 @@ def test_ray_notebook_trains_on_two_workers_then_sweeps(runs, ray_address: str) 
         if status == "finished":
             assert not list(trial.glob(".*.tmp")), name
     assert stdout(nb, "shutdown").strip() == "connected to Ray: False"
+
+
+def test_from_spacy_reads_docbin_trains_a_spacy_config_and_sources_components(runs) -> None:
+    nb, _, _, folder = runs("08_from_spacy.ipynb")
+    assert stdout(nb, "read").startswith("80 documents, 18204 words; the first has 10 sentences")
+    assert stdout(nb, "write").strip() == "written and read back unchanged: True"
+    # The spaCy config's substitutions are each said once under the cell.
+    report = stdout(nb, "config")
+    assert "spaCy spacy.TransitionBasedParser.v2 (state_type 'parser') -> nbnlp.BiaffineParser.v2" in report
+    assert report.count("spacy.Tok2Vec.v2 ->") == 1 and "unused: state_type" in report
+    headers, rows, _ = metrics(nb, "train")
+    assert {"TAG_ACC", "DEP_LAS", "SENTS_F"} <= set(headers) and len(rows) == 3
+    assert column(headers, rows, "TAG_ACC")[-1] > 70, "the tagger learnt next to nothing"
+    assert stdout(nb, "saved-config").split() == [
+        "tok2vec", "nbnlp.Tok2Vec.v1", "tagger", "nbnlp.Tagger.v1", "parser", "nbnlp.BiaffineParser.v2", "reader", "nbnlp.Corpus.v1"]
+    # `source`: the frozen tagger and parser are the trained ones, the new NER learnt something.
+    headers, rows, _ = metrics(nb, "train-ner")
+    assert "LOSS NER" in headers and "LOSS TAGGER" not in headers and max(column(headers, rows, "ENTS_F")) > 5
+    compare = stdout(nb, "compare").splitlines()
+    assert compare[0] == "same tags and parse as the source: True" and compare[1].startswith("entities: [")
+    assert compare[2] == "source in the saved config: False"
+    saved = saved_config(folder, "training/ner_cfg/run-1")
+    assert saved["training"]["frozen_components"] == ["tagger", "parser"]
+    assert all("source" not in saved["components"][name] for name in ("tagger", "parser"))
 
 
 # ----- README links -----------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ Run with a Python that has spaCy 3.8 (nbnlp never imports spaCy), from the repos
 
     python tools/make_demo_spacy.py
 
-It reads the demo corpus shipped in `nbnlp/data/demo/` and writes into its `spacy/` folder, ten sentences per document (the running
+It reads the demo corpus shipped in `nbnlp/data/demo/` and writes into `nbnlp/data/demo_spacy/`, ten sentences per document (the running
 text `spacy convert -n 10` makes):
 - ewt-train.spacy / ewt-dev.spacy: from ewt-*.conllu through spaCy's CoNLL-U converter (`conllu_to_docs`): words,
   spaces, tags, POS, morphology, lemmas, heads and labels, sentence starts.
@@ -20,6 +20,7 @@ from spacy.tokens import Doc, DocBin
 from spacy.training.converters import conllu_to_docs
 
 DEMO = Path(__file__).resolve().parents[1] / "nbnlp" / "data" / "demo"
+OUT = DEMO.parent / "demo_spacy"
 N_SENTS = 10
 
 
@@ -35,7 +36,7 @@ def spaces_from_text(words: list[str], text: str) -> list[bool]:
 def make_ewt(split: str) -> int:
     text = (DEMO / f"ewt-{split}.conllu").read_text(encoding="utf8")
     docs = list(conllu_to_docs(text, n_sents=N_SENTS, no_print=True))
-    DocBin(docs=docs).to_disk(DEMO / "spacy" / f"ewt-{split}.spacy")
+    DocBin(docs=docs).to_disk(OUT / f"ewt-{split}.spacy")
     return len(docs)
 
 
@@ -51,12 +52,12 @@ def make_uner(split: str) -> int:
         sentences.append(Doc(nlp.vocab, words=words, spaces=spaces_from_text(words, sent_text),
                              ents=[row[2] for row in rows], sent_starts=starts))
     docs = [Doc.from_docs(sentences[i:i + N_SENTS]) for i in range(0, len(sentences), N_SENTS)]
-    DocBin(docs=docs).to_disk(DEMO / "spacy" / f"uner-{split}.spacy")
+    DocBin(docs=docs).to_disk(OUT / f"uner-{split}.spacy")
     return len(docs)
 
 
 def main() -> None:
-    (DEMO / "spacy").mkdir(exist_ok=True)
+    OUT.mkdir(exist_ok=True)
     for split in ("train", "dev"):
         print(f"ewt-{split}.spacy: {make_ewt(split)} docs; uner-{split}.spacy: {make_uner(split)} docs")
 

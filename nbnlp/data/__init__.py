@@ -11,12 +11,12 @@ DEMO_FILES = {
     "uner-dev": "uner-dev.iob2",
     "sms-train": "sms-train.jsonl",
     "sms-dev": "sms-dev.jsonl",
-    # The same EWT and UNER slices as spaCy stores them (`spacy/*.spacy`, DocBin files made by spaCy 3.8,
-    # ten sentences a doc; tools/make_demo_spacy.py): what a spaCy user's corpora look like.
-    "ewt-train-spacy": "spacy/ewt-train.spacy",
-    "ewt-dev-spacy": "spacy/ewt-dev.spacy",
-    "uner-train-spacy": "spacy/uner-train.spacy",
-    "uner-dev-spacy": "spacy/uner-dev.spacy",
+    # The same EWT and UNER slices as spaCy stores them (`../demo_spacy/*.spacy`, DocBin files made by spaCy
+    # 3.8, ten sentences a doc; tools/make_demo_spacy.py; a folder of their own so converting demo/ meets no duplicates): what a spaCy user's corpora look like.
+    "ewt-train-spacy": "../demo_spacy/ewt-train.spacy",
+    "ewt-dev-spacy": "../demo_spacy/ewt-dev.spacy",
+    "uner-train-spacy": "../demo_spacy/uner-train.spacy",
+    "uner-dev-spacy": "../demo_spacy/uner-dev.spacy",
 }
 
 
@@ -25,6 +25,6 @@ def demo_path(name: str) -> Path:
     if not name:
         return DEMO_DIR
     try:
-        return DEMO_DIR / DEMO_FILES[name]
+        return (DEMO_DIR / DEMO_FILES[name]).resolve()
     except KeyError:
         raise ValueError(f"Unknown demo corpus {name!r}; expected one of {', '.join(DEMO_FILES)}") from None

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ..language import Language
 
 SOURCE_KEYS = ("source", "component", "replace_listeners")
+NO_SOURCE = "no source given"
 LISTENER_ARCHITECTURE = "nbnlp.Tok2VecListener.v1"
 REPLACEABLE = ("model.tok2vec",)  # where nbnlp's components keep their listener
 SPACY_REFUSAL = (
@@ -68,7 +69,9 @@ def read_spec(name: str, block: dict[str, Any]) -> SourceSpec:
         for key in block if key not in SOURCE_KEYS
     ]
     source, component = block.get("source"), block.get("component", name)
-    if not isinstance(source, (str, Path)) or not str(source):
+    if source is None:  # e.g. `${paths.base}` still null in a config cell: given when training
+        problems.append(ConfigProblem(f"{loc}.source", NO_SOURCE, expected="a pipeline folder or an installed pipeline package"))
+    elif not isinstance(source, (str, Path)) or not str(source):
         problems.append(ConfigProblem(f"{loc}.source", "wrong type", expected="a pipeline folder or an installed pipeline package", given=source))
     if not isinstance(component, str) or not component:
         problems.append(ConfigProblem(f"{loc}.component", "wrong type", expected="the component's name in the source pipeline", given=component))

@@ -7,6 +7,7 @@ problems: they are usually given at training time (`--paths.train ...`).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
@@ -18,6 +19,7 @@ from thinc.api import Config
 from ..config import ConfigError, ConfigProblem, load_config, problems_from_validation, unique_problems
 from ..language import Language
 from ..pipeline.factory import get_factory_meta
+from ..pipeline.sourcing import NO_SOURCE
 from ..registry import registry
 from ..settings import PretrainingSchema, TrainingSchema
 from . import raw_text as _raw_text  # noqa: F401  (registers nbnlp.JsonlCorpus.v1, which [corpora.pretrain] names)
@@ -121,7 +123,9 @@ def check_config(
         result.problems.extend(err.problems)
         return result
     result.nlp, found = build(cfg)
-    problems: list[ConfigProblem] = list(found)
+    problems: list[ConfigProblem] = []
+    for p in found:  # a source still null (`source = ${paths.base}`) is given when training, like a corpus path
+        (result.notes if p.message == NO_SOURCE else problems).append(_where_set(filled, p) if p.message == NO_SOURCE else p)
     values = check_training(cfg, problems)
     resolve_blocks(values, problems)
     for dotted in (values.train_corpus, values.dev_corpus):
@@ -136,6 +140,15 @@ def check_config(
     result.problems = unique_problems(problems)
     result.notes = unique_problems(result.notes)
     return result
+
+
+def _where_set(raw: Config, problem: ConfigProblem) -> ConfigProblem:
+    """The note for a missing source, located at the `${paths.x}` variable it refers to when it refers to one."""
+    node: Any = raw
+    for part in problem.loc.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    match = re.fullmatch(r"\$\{([\w.]+)\}", node) if isinstance(node, str) else None
+    return ConfigProblem(match.group(1), problem.message, expected=problem.expected) if match else problem
 
 
 def _check_against_pipeline(cfg: Config, nlp: Language, values: TrainingSchema, problems: list[ConfigProblem]) -> None:
