@@ -296,13 +296,18 @@ def test_spacy_trained_pipeline_is_refused(tmp_path):
 
 
 # ----- front ends ---------------------------------------------------------------------------------------
-def test_cli_and_magic_base_model(sources, tmp_path):
+def test_cli_and_magic_base_model(sources, tmp_path, capsys):
     from nbnlp.cli import main
 
     cfg = tmp_path / "ner.cfg"
     cfg.write_text(config(["tok2vec", "ner"], NER_CONFIG, "uner"))
     assert main(["train", str(cfg), "--output", str(tmp_path / "cli"), "--base-model", str(sources["ner"]), "--training.max_steps", "2"]) == 0
     assert nbnlp.load(tmp_path / "cli" / "model-last").get_pipe("ner").labels[-1] == "ORG"
+    # An override of a component that continues from the base model would be lost: refused, naming it.
+    assert main(["train", str(cfg), "--output", str(tmp_path / "lost"), "--base-model", str(sources["ner"]),
+                 "--components.ner.entity_weight", "2.0", "--training.max_steps", "2"]) == 1
+    assert "--components.ner.entity_weight: this component continues from the base model" in capsys.readouterr().err
+    assert not (tmp_path / "lost" / "model-last").exists()
 
     from IPython.core.interactiveshell import InteractiveShell
     from IPython.utils.capture import capture_output

@@ -6,19 +6,16 @@ batch), `nlp.initialize` / `nlp.update` / `nlp.evaluate` are what the training l
 """
 from __future__ import annotations
 
-import platform
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import srsly
-import thinc
 from confection import ConfigValidationError
 from thinc.api import Config, Optimizer
 from .util import minibatch
 
 from . import pipeline_folder
-from .about import __version__
 from .config import ConfigError, ConfigProblem, problems_from_validation
 from .corpus.atomic import atomic_directory, recover_directory
 from .doc import Doc
@@ -37,7 +34,7 @@ from .registry import registry
 from .scorer import Scorer
 from .settings import TrainingSchema
 from .tokenizer import Tokenizer
-from .vectors import Vectors, has_vectors_dir, load_init_vectors
+from .vectors import load_init_vectors
 from .weights import load_pretrained_tok2vec
 
 DEFAULT_BATCH_SIZE = 1000
@@ -333,7 +330,7 @@ class Language:
             return losses
         trainable = [(n, c) for n, c in self.pipeline if c.is_trainable and n not in exclude]  # disabled ones are not trained
         updating = {id(c) for _, c in trainable}
-        for name, component in [(n, c) for n, c in self._components if id(c) in updating or n in annotates]:
+        for name, component in [(n, c) for n, c in self.pipeline if id(c) in updating or n in annotates]:
             if id(component) in updating:
                 component.update(examples, drop=drop, sgd=None, losses=losses)
             if name in annotates:
@@ -371,57 +368,19 @@ class Language:
     def write_files(self, folder: Path) -> None:
         """Write the pipeline's files into an existing, empty `folder` (callers make that atomic)."""
         self.config.to_disk(folder / "config.cfg")
-        srsly.write_json(folder / "meta.json", self._meta_for_disk())
+        srsly.write_json(folder / "meta.json", pipeline_folder.meta_for_disk(self))
         srsly.write_json(folder / "tokenizer.json", self.tokenizer.to_dict())
         if self.vocab.vectors:
             self.vocab.vectors.to_disk(folder / "vectors")
         for name, component in self._components:
             component.to_disk(folder / name)
 
-    def _meta_for_disk(self) -> dict[str, Any]:
-        meta = dict(self.meta)
-        meta.update(
-            {
-                "lang": self.lang,
-                "pipeline": self.component_names,
-                "nbnlp_version": __version__,
-                "thinc_version": thinc.__version__,
-                "python_version": platform.python_version(),
-                "labels": {name: list(getattr(c, "labels", ())) for name, c in self._components if hasattr(c, "labels")},
-            }
-        )
-        meta.setdefault("seed", self._config.get("system", {}).get("seed"))
-        if self._disabled:
-            meta["disabled"] = self.disabled
-        else:
-            meta.pop("disabled", None)
-        if self.vocab.vectors:
-            meta["vectors"] = self.vocab.vectors.info()
-        else:
-            meta.pop("vectors", None)
-        return meta
-
     @classmethod
     def from_disk(cls, path: str | Path) -> "Language":
         """Load a folder saved by `to_disk`; a missing, empty, cut-short or overwritten file in it is an error naming
         that file and what to do (`pipeline_folder.py`, `damaged.py`), never a decoder's bare message."""
         recover_directory(path)  # a save killed mid-swap left the previous version aside
-        path = Path(path)
-        pipeline_folder.check_pipeline_folder(path)
-        config = pipeline_folder.read_pipeline_config(path)
-        try:
-            nlp = cls.from_config(config)
-        except ConfigError as err:
-            raise pipeline_folder.config_error_in(path, err) from None
-        nlp.meta = pipeline_folder.read_meta(path)
-        nlp.tokenizer = pipeline_folder.read_tokenizer(path, nlp.vocab)
-        if has_vectors_dir(path) or nlp.meta.get("vectors"):
-            nlp.vocab.vectors = Vectors.from_disk(path / "vectors")
-        for name, component in nlp._components:
-            pipeline_folder.check_component_folder(path / name, name)
-            component.from_disk(path / name)
-        nlp._link_listeners()
-        return nlp
+        return pipeline_folder.read_pipeline(cls, Path(path))
 
 
 def _without(block: dict[str, Any], key: str) -> dict[str, Any]:

@@ -6,15 +6,21 @@ that is missing, empty, cut short or overwritten, is one error naming that file 
 """
 from __future__ import annotations
 
+import platform
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import thinc
 from thinc.api import Config
 
 from .config import ConfigError, parse_error_text
 from .damaged import RESAVE, DamagedFileError, damaged_if_fails, read_json_file, read_text_checked
 from .tokenizer import Tokenizer
+from .vectors import Vectors, has_vectors_dir
 from .vocab import Vocab
+
+if TYPE_CHECKING:
+    from .language import Language
 
 CONFIG_FILE = "config.cfg"
 META_FILE = "meta.json"
@@ -77,3 +83,50 @@ __all__ = [
     "CONFIG_FILE", "META_FILE", "TOKENIZER_FILE", "check_component_folder", "check_pipeline_folder", "config_error_in",
     "read_meta", "read_pipeline_config", "read_tokenizer",
 ]
+
+
+def read_pipeline(cls: "type[Language]", path: Path) -> "Language":
+    """`Language.from_disk`: the pipeline its config builds, then its meta, tokenizer, vectors and each component's
+    files, every one checked."""
+    check_pipeline_folder(path)
+    config = read_pipeline_config(path)
+    try:
+        nlp = cls.from_config(config)
+    except ConfigError as err:
+        raise config_error_in(path, err) from None
+    nlp.meta = read_meta(path)
+    nlp.tokenizer = read_tokenizer(path, nlp.vocab)
+    if has_vectors_dir(path) or nlp.meta.get("vectors"):
+        nlp.vocab.vectors = Vectors.from_disk(path / "vectors")
+    for name, component in nlp.components:
+        check_component_folder(path / name, name)
+        component.from_disk(path / name)
+    nlp._link_listeners()
+    return nlp
+
+
+def meta_for_disk(nlp: "Language") -> dict[str, Any]:
+    """meta.json: the user's meta plus what reproducing and checking the pipeline needs (versions, labels, seed)."""
+    from .about import __version__
+
+    meta = dict(nlp.meta)
+    meta.update(
+        {
+            "lang": nlp.lang,
+            "pipeline": nlp.component_names,
+            "nbnlp_version": __version__,
+            "thinc_version": thinc.__version__,
+            "python_version": platform.python_version(),
+            "labels": {name: list(getattr(c, "labels", ())) for name, c in nlp.components if hasattr(c, "labels")},
+        }
+    )
+    meta.setdefault("seed", nlp._config.get("system", {}).get("seed"))
+    if nlp.disabled:
+        meta["disabled"] = nlp.disabled
+    else:
+        meta.pop("disabled", None)
+    if nlp.vocab.vectors:
+        meta["vectors"] = nlp.vocab.vectors.info()
+    else:
+        meta.pop("vectors", None)
+    return meta

@@ -299,9 +299,11 @@ def base_model_pipe_names(base_model: str) -> list[str]:
         raise ConfigError([ConfigProblem(loc, str(err).splitlines()[0], expected="a pipeline folder (e.g. out/model-best) or an installed pipeline package", given=base_model)]) from None
 
 
-def with_base_model(config: Config, base_model: str | Path, report: Optional[list[str]] = None) -> Config:
+def with_base_model(config: Config, base_model: str | Path, report: Optional[list[str]] = None,
+                    overrides: Iterable[str] = ()) -> Config:
     """`config` with every pipeline component that the base model has (same name) sourced from it; one line saying
-    which goes to `report` (their settings in the config give way to the base model's)."""
+    which goes to `report` (their settings in the config give way to the base model's). An override of such a
+    component's settings (`--components.tagger.model.x`) would be lost: it is an error naming it."""
     base = str(Path(base_model).resolve()) if Path(base_model).is_dir() else str(base_model)
     names = base_model_pipe_names(base)
     out = Config(config).copy()
@@ -310,6 +312,10 @@ def with_base_model(config: Config, base_model: str | Path, report: Optional[lis
     if not shared:
         raise ConfigError([ConfigProblem("--base-model", f"the base model has none of the config's components ({', '.join(pipeline) or 'none'})",
                                          expected="a pipeline with components named as in nlp.pipeline", given=", ".join(names))])
+    lost = [key for key in overrides if key.split(".")[:1] == ["components"] and key.split(".")[1:2] and key.split(".")[1] in shared]
+    if lost:
+        raise ConfigError([ConfigProblem(f"--{key}", "this component continues from the base model and keeps its settings",
+                                         expected="no override of a component the base model has") for key in lost])
     components = out.setdefault("components", {})
     for name in shared:
         components[name] = {"source": base}

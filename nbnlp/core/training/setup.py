@@ -67,7 +67,7 @@ def _prepare(config: ConfigSource, overrides: Optional[Mapping[str, Any]], use_g
     substitutions: list[str] = []
     raw = fill_config(load_config(config, overrides, interpolate=False, report=substitutions))  # saved as used: defaults filled
     if base_model is not None:  # the components the base model has are sourced from it (weights, labels, settings)
-        raw = with_base_model(raw, base_model, substitutions)
+        raw = with_base_model(raw, base_model, substitutions, overrides=list(overrides or ()))
     cfg = load_config(raw)
     fingerprint = config_fingerprint(cfg)
     system = cfg.get("system", {}) or {}
