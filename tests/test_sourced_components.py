@@ -282,7 +282,7 @@ def test_source_errors_name_the_setting(sources, tmp_path):
     assert "components.tagger.label_attr" in text
 
 
-def test_spacy_trained_pipeline_is_refused(tmp_path):
+def test_spacy_trained_pipeline_is_refused(tmp_path, capsys):
     spacy = pytest.importorskip("spacy")
     nlp = spacy.blank("en")
     tagger = nlp.add_pipe("tagger")
@@ -293,6 +293,14 @@ def test_spacy_trained_pipeline_is_refused(tmp_path):
         Language.from_config(load_config(config(["tagger"], f'[components.tagger]\nsource = "{tmp_path / "spacy_model"}"\n')))
     with pytest.raises(ConfigError, match="--base-model.*trained by spaCy"):
         prepare_training(config(["tok2vec", "ner"], NER_CONFIG, "uner"), base_model=tmp_path / "spacy_model")
+    # Asked to load it (nbnlp.load, evaluate), the answer is the same, not a config error about spaCy's settings.
+    with pytest.raises(ValueError, match=r"spacy_model: is a pipeline trained by spaCy \(.*\): nbnlp cannot load it"):
+        nbnlp.load(tmp_path / "spacy_model")
+    from nbnlp.cli import main
+    from nbnlp.data import demo_path
+
+    assert main(["evaluate", str(tmp_path / "spacy_model"), str(demo_path("ewt-dev"))]) == 1
+    assert "is a pipeline trained by spaCy" in capsys.readouterr().err
 
 
 # ----- front ends ---------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import thinc
 from thinc.api import Config
 
 from .config import ConfigError, parse_error_text
+from .installed import spacy_refusal, spacy_version_of
 from .damaged import RESAVE, DamagedFileError, damaged_if_fails, read_json_file, read_text_checked
 from .tokenizer import Tokenizer
 from .vectors import Vectors, has_vectors_dir
@@ -89,6 +90,9 @@ def read_pipeline(cls: "type[Language]", path: Path) -> "Language":
     """`Language.from_disk`: the pipeline its config builds, then its meta, tokenizer, vectors and each component's
     files, every one checked."""
     check_pipeline_folder(path)
+    version = spacy_version_of(path)
+    if version is not None:
+        raise DamagedFileError(path, spacy_refusal("", version).strip(), "")  # "PATH: is a pipeline trained by spaCy..."
     config = read_pipeline_config(path)
     try:
         nlp = cls.from_config(config)

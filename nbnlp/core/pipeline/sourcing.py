@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import importlib.util
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
 from thinc.api import Config, Model
 
 from ..config import ConfigError, ConfigProblem
-from ..installed import NAME_RE
+from ..installed import NAME_RE, spacy_refusal, spacy_version_of
 from ..models.listener import find_listener_layers
 from .resize import add_labels, has_weights
 
@@ -36,10 +35,6 @@ SOURCE_KEYS = ("source", "component", "replace_listeners")
 NO_SOURCE = "no source given"
 LISTENER_ARCHITECTURE = "nbnlp.Tok2VecListener.v1"
 REPLACEABLE = ("model.tok2vec",)  # where nbnlp's components keep their listener
-SPACY_REFUSAL = (
-    "is a pipeline trained by spaCy{version}: nbnlp cannot load it, since its weights belong to spaCy's architectures; "
-    "train the component in nbnlp from its config instead (nbnlp train reads spaCy's config.cfg)"
-)
 
 
 @dataclass(frozen=True)
@@ -93,13 +88,7 @@ def spacy_pipeline_version(source: str) -> Optional[str]:
         if spec is None or spec.origin is None:
             return None
         folder = Path(spec.origin).parent
-    try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf8"))
-    except (OSError, ValueError):
-        return None
-    if isinstance(meta, dict) and "spacy_version" in meta and "nbnlp_version" not in meta:
-        return str(meta.get("spacy_version") or "")
-    return None
+    return spacy_version_of(folder)
 
 
 def load_source(source: str, loc: str) -> "Language":
@@ -108,7 +97,7 @@ def load_source(source: str, loc: str) -> "Language":
 
     version = spacy_pipeline_version(source)
     if version is not None:
-        raise ConfigError([ConfigProblem(loc, f"{source!r} " + SPACY_REFUSAL.format(version=f" ({version})" if version else ""))])
+        raise ConfigError([ConfigProblem(loc, spacy_refusal(repr(source), version))])
     try:
         return load(source)
     except FileNotFoundError:
@@ -289,7 +278,7 @@ def base_model_pipe_names(base_model: str) -> list[str]:
     loc = "--base-model"
     version = spacy_pipeline_version(base_model)
     if version is not None:
-        raise ConfigError([ConfigProblem(loc, f"{base_model!r} " + SPACY_REFUSAL.format(version=f" ({version})" if version else ""))])
+        raise ConfigError([ConfigProblem(loc, spacy_refusal(repr(base_model), version))])
     folder = Path(base_model)
     try:
         if not folder.is_dir():
