@@ -1,4 +1,5 @@
 """The IPython magics, run in an in-process shell that re-raises errors: happy paths and every error path."""
+import json
 import re
 from pathlib import Path
 
@@ -250,7 +251,7 @@ def test_interrupt_inside_the_loop(shell, tmp_path):
 
 
 # ----- help ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("magic", ["nlp_train", "nlp_evaluate", "nlp_inspect", "nlp_convert", "nlp_info", "nlp_debug_data", "nlp_package", "nlp_init_config"])
+@pytest.mark.parametrize("magic", ["nlp_train", "nlp_evaluate", "nlp_inspect", "nlp_convert", "nlp_info", "nlp_debug_data", "nlp_package", "nlp_init_config", "nlp_init_labels"])
 def test_line_magics_have_argument_help(shell, magic):
     doc = shell.find_line_magic(magic).__doc__
     assert doc.lstrip(":\n ").startswith(f"%{magic}")  # the usage line
@@ -284,6 +285,18 @@ def test_init_config_magic(shell, tmp_path):
     assert "ner_cfg" in "".join(html_outputs(cap))
     with pytest.raises(UsageError, match="parser"):
         shell.run_line_magic("nlp_init_config", "bad --pipeline parsre")
+
+
+def test_init_labels_magic_writes_the_labels_a_config_then_uses(shell, tmp_path):
+    with capture_output() as cap:
+        shell.run_line_magic("nlp_init_labels", f"demo_cfg {tmp_path / 'labels'} --paths.train {TRAIN} --paths.dev {DEV}")
+    written = shell.user_ns["labels_files"]
+    assert set(written) == {"tagger"} and f"Wrote {written['tagger']} (tagger)" in cap.stdout
+    labels = json.loads(Path(written["tagger"]).read_text())
+    assert "NN" in labels and len(labels) == len(set(labels)) > 30
+    with pytest.raises(UsageError, match="no such file"):
+        shell.run_line_magic("nlp_init_labels", f"demo_cfg {tmp_path / 'other'} --paths.train nowhere.conllu")
+    assert not (tmp_path / "other").exists()
 
 
 def test_debug_data_magic_renders_collapsible_report(shell):

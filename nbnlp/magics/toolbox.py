@@ -1,4 +1,4 @@
-"""The toolbox magics: convert, init-config, debug-data, init-vectors, pretrain, package, info, validate."""
+"""The toolbox magics: convert, init-config, debug-data, init-labels, init-vectors, pretrain, package, info, validate."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -68,6 +68,23 @@ class ToolboxMagics(NamespaceMagics):
         report = debug_data(source, overrides=overrides, verbose=args.verbose)
         self.ns[args.result_name] = report
         display(HTML(debug_report_html(report)))
+
+    @command_arguments("init-labels", after=[result_name("labels_files")])
+    @line_magic
+    @user_errors
+    def nlp_init_labels(self, line: str) -> None:
+        """Write each component's labels from the config's training corpus (OUTPUT_DIR/NAME.json), for
+        `[initialize.components.NAME] labels`; `--section.key value` overrides the config."""
+        from ..core.commands.init_labels import init_labels
+        from ..core.util import import_code
+
+        args, overrides = parse_line(self.nlp_init_labels, line, overrides=True)
+        source, _ = self._config_source(args.config)
+        import_code(args.code)
+        written = init_labels(source, args.output_dir, overrides=overrides)
+        self.ns[args.result_name] = written
+        for name, path in written.items():
+            print(f"Wrote {path} ({name})")
 
     @command_arguments("init-vectors")
     @line_magic
