@@ -108,6 +108,11 @@ def test_code_errors_name_the_file_and_line(tmp_path: Path) -> None:
     second.write_text("import sys\nVALUE = sys.modules['nbnlp_user_code_first_code'].VALUE + 1\n", encoding="utf8")
     assert code_files(f"{first},{second}") == [first, second]
     assert [m.VALUE for m in import_code(f"{first}, {second}")] == [1, 2]  # imported in order
+    (tmp_path / "other").mkdir()
+    twin = tmp_path / "other" / "first_code.py"
+    twin.write_text("VALUE = 3\n", encoding="utf8")
+    with pytest.raises(ValueError, match="--code: two files named first_code.py"):
+        code_files(f"{first},{twin}")
 
 
 def test_evaluate_cli_takes_code(custom: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

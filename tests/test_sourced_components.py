@@ -21,6 +21,7 @@ from nbnlp.core.pipeline.factory import factory
 from nbnlp.core.pipeline.resize import add_labels
 from nbnlp.core.training import train
 from nbnlp.core.training.blocks import resolve_corpus
+from nbnlp.core.training.check import check_config
 from nbnlp.core.training.setup import prepare_training
 from nbnlp.data import demo_path
 
@@ -160,11 +161,29 @@ def test_frozen_sourced_component_unchanged_while_another_trains(sources, tmp_pa
         assert [[t.tag_ for t in nlp(x)] for x in TEXTS] == [[t.tag_ for t in src(x)] for x in TEXTS]
 
 
+def test_a_component_disabled_in_its_source_can_be_sourced(sources, tmp_path):
+    source = nbnlp.load(sources["tag"])
+    source.disable_pipe("tagger")
+    source.to_disk(tmp_path / "disabled")
+    nlp = Language.from_config(load_config(config(["tok2vec", "tagger"], f'[components.tok2vec]\nsource = "{tmp_path / "disabled"}"\n'
+                                                  f'[components.tagger]\nsource = "{tmp_path / "disabled"}"\n')))
+    assert nlp.pipe_names == ["tok2vec", "tagger"]
+    assert nlp.get_pipe("tagger").labels == nbnlp.load(sources["tag"]).get_pipe("tagger").labels
+    text = "The new library opens next week."
+    assert [t.tag_ for t in nlp(text)] == [t.tag_ for t in nbnlp.load(sources["tag"])(text)]
+
+
 def test_frozen_tok2vec_feeding_trained_components_must_annotate(sources):
     cfg = config(["tok2vec", "tagger"], f'[components.tok2vec]\nsource = "{sources["tag"]}"\n[components.tagger]\nfactory = "tagger"\n',
                  training='frozen_components = ["tok2vec"]')
     with pytest.raises(ConfigError, match="training.frozen_components.*annotating_components"):
         prepare_training(cfg)
+    # The config check (%%nlp_config, fill-config) says it before any training.
+    assert any(p.loc == "training.frozen_components" for p in check_config(cfg).problems)
+    # An annotating component that is disabled would never run: refused, not ignored.
+    disabled = cfg.replace('[nlp]\n', '[nlp]\ndisabled = ["tagger"]\n', 1).replace(
+        'frozen_components = ["tok2vec"]', 'frozen_components = ["tok2vec"]\nannotating_components = ["tok2vec", "tagger"]')
+    assert "'tagger' is disabled" in str(check_config(disabled).problems)
 
 
 # ----- annotating components ------------------------------------------------------------------------------
@@ -326,3 +345,8 @@ def test_cli_and_magic_base_model(sources, tmp_path, capsys):
         shell.run_line_magic("nlp_train", f"{cfg} --output {tmp_path / 'magic'} --base-model {sources['ner']} --view console "
                              "--training.max_steps 2 --as based")
     assert shell.user_ns["based"].nlp.get_pipe("ner").labels[-1] == "ORG"
+    # A training result variable names its saved model: training goes on from the last one.
+    with capture_output():
+        shell.run_line_magic("nlp_train", f"{cfg} --output {tmp_path / 'again'} --base-model based --view console "
+                             "--training.max_steps 2 --as again")
+    assert shell.user_ns["again"].nlp.get_pipe("ner").labels == shell.user_ns["based"].nlp.get_pipe("ner").labels

@@ -291,7 +291,7 @@ class Language:
         for name, component in self._components:
             extra = initialize_settings(f"initialize.components.{name}", sections.get(name), component.initialize)
             if is_sourced(component) and not needs_initialize(component):  # trained weights stay; new labels are added
-                continue_sourced(component, get_examples, frozen=name in frozen_components(self._config), **extra)
+                continue_sourced(component, get_examples, frozen=name in frozen_components(self._config), labels=extra.get("labels"))
             else:
                 component.initialize(get_examples, nlp=self, **extra)
         if settings.get("init_tok2vec"):

@@ -28,6 +28,11 @@ def code_files(spec: CodeSpec) -> list[Path]:
         if not file.is_file():
             what = "is a folder, not a Python file" if file.is_dir() else "no such file"
             raise FileNotFoundError(f"--code: {what}: {file}")
+    by_stem: dict[str, Path] = {}
+    for file in files:  # each is imported as a module named after its stem: two of one name would replace each other
+        other = by_stem.setdefault(file.stem, file)
+        if other.resolve() != file.resolve():
+            raise ValueError(f"--code: two files named {file.name} ({other}, {file}): rename one")
     return files
 
 

@@ -112,6 +112,23 @@ class NamespaceMagics(Magics):
                 f", installed pipeline package or run in {self.runs_folder}" if self.runs_folder is not None else " or installed pipeline package")
             raise UsageError(f"no {what} named {ref!r}") from None  # load's own message would say it a second time
 
+    def _pipeline_path(self, ref: str) -> str:
+        """A saved pipeline's folder or package name from a training result variable (its model-best, else
+        model-last), a variable holding a path, a run's name (run-3) or the path itself."""
+        from ..core.training.runs import find_run_model
+        from ..core.training.train import TrainResult
+
+        value = self.ns.get(ref) if ref.isidentifier() else None
+        if isinstance(value, TrainResult):
+            saved = value.model_best or value.model_last
+            if saved is None:
+                raise UsageError(f"{ref!r} is a training result with no saved pipeline")
+            return str(saved)
+        if isinstance(value, (str, Path)):
+            return str(value)
+        model = find_run_model(ref, self.runs_folder)
+        return str(model) if model is not None else ref
+
     def _path(self, ref: str) -> str:
         """A data path given literally or through a variable holding a path."""
         value = self.ns.get(ref) if ref.isidentifier() else None

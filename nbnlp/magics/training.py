@@ -101,7 +101,7 @@ class TrainingMagics(NamespaceMagics):
         output, resume = self._run_output(name, args.output, resume=args.resume, overwrite=args.overwrite)
         self.run_training(source, args.result_name, output=output, overrides=overrides, gpu_id=args.gpu_id, view=args.view,
                           resume=resume, overwrite=args.overwrite, workers=args.workers, address=args.address, end_cell_if_interrupted=True,
-                          base_model=args.base_model)
+                          base_model=self._pipeline_path(args.base_model) if args.base_model else None)
 
     @user_errors
     def run_training(

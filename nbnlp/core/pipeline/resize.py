@@ -37,7 +37,11 @@ def add_labels(component: Any, labels: Sequence[str]) -> list[str]:
     if not new:
         return []
     old_names = list(component.output_names())
-    params = [(layer, name, axis) for layer, name, axis in component.output_params() if layer.has_param(name)]
+    listed = list(component.output_params())
+    params = [(layer, name, axis) for layer, name, axis in listed if layer.has_param(name)]
+    if not params or len(params) != len(listed):  # labels growing without their outputs would mispredict later
+        raise ValueError(f"{component.kind} {component.name!r}: cannot add labels {new}: its output weights are not all "
+                         "there (a component must list every per-label weight in output_params)")
     component._set_labels([*component.labels, *new])
     new_names = list(component.output_names())
     position = {name: i for i, name in enumerate(new_names)}

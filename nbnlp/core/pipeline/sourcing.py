@@ -126,9 +126,9 @@ class SourcePipelines:
 def add_sourced_pipe(nlp: "Language", spec: SourceSpec, sources: SourcePipelines, *, validate: bool = True) -> Any:
     """Add the source's component to `nlp` under `spec.name`: its factory and settings, then its weights and labels."""
     src = sources.get(spec.source, f"{spec.loc}.source")
-    if spec.component not in src.pipe_names:
+    if spec.component not in src.component_names:  # a component disabled there can be sourced too
         raise ConfigError([ConfigProblem(f"{spec.loc}.component", f"the source pipeline {spec.source!r} has no such component",
-                                         expected=" or ".join(src.pipe_names) or "a component (the source has none)", given=spec.component)])
+                                         expected=" or ".join(src.component_names) or "a component (the source has none)", given=spec.component)])
     block = copy.deepcopy(dict(src.config["components"][spec.component]))
     factory = block.pop("factory")
     component = nlp.add_pipe(factory, name=spec.name, config=block, validate=validate)
@@ -171,12 +171,13 @@ def resolve_listeners(nlp: "Language", specs: Iterable[SourceSpec], sources: Sou
 def _owner(src: "Language", listener: Any) -> Optional[str]:
     """The name of the source's tok2vec component feeding `listener` (linked when the source was loaded)."""
     owner = listener.attrs["inbox"].owner
-    return next((name for name, c in src.pipeline if id(c) == owner), None)
+    return next((name for name, c in src.components if id(c) == owner), None)
 
 
 def _point_at(nlp: "Language", name: str, listener: Any, upstream: str) -> None:
-    """Keep the listener, naming the tok2vec it must listen to here when it named one that has another name now."""
-    if listener.attrs["upstream"] in ("*", upstream):
+    """Keep the listener, pinned to the tok2vec it must listen to here (with "*", a tok2vec added between them
+    would take it over)."""
+    if listener.attrs["upstream"] == upstream:
         return
     listener.attrs["upstream"] = upstream
     settings = copy.deepcopy(nlp._config["components"][name])  # the pipeline's own record of its settings

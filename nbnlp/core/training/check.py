@@ -25,7 +25,7 @@ from ..settings import PretrainingSchema, TrainingSchema
 from . import raw_text as _raw_text  # noqa: F401  (registers nbnlp.JsonlCorpus.v1, which [corpora.pretrain] names)
 from .blocks import resolve_blocks, resolve_corpus
 from .sections import check_initialize_keys
-from .validate import check_initialize, check_score_weights, check_training
+from .validate import check_frozen_listeners, check_initialize, check_score_weights, check_training
 
 
 @dataclass
@@ -155,6 +155,7 @@ def _check_against_pipeline(cfg: Config, nlp: Language, values: TrainingSchema, 
     """What training finds only once it starts: `[initialize]` keys the components do not take, score weights the
     evaluation does not report (its score names are known without data)."""
     check_initialize_keys(cfg, nlp, problems)
+    check_frozen_listeners(nlp, values, problems)
     if values.score_weights:
         try:
             check_score_weights(nlp, lambda _nlp: [], values.score_weights, given=True)

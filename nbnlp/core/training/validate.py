@@ -28,11 +28,15 @@ def check_training(cfg: Mapping[str, Any], problems: list[ConfigProblem]) -> Tra
     if isinstance(settings.dropout, dict):  # a schedule: resolvable, and a rate at step 0
         dropout_schedule(settings.dropout, problems)
     pipe_names = list(cfg.get("nlp", {}).get("pipeline", []))
+    disabled = cfg.get("nlp", {}).get("disabled") or []
     for key in ("frozen_components", "annotating_components"):
         for name in getattr(settings, key):
             if name not in pipe_names:
                 problems.append(ConfigProblem(f"training.{key}", f"{name!r} is not in the pipeline",
                                               expected=" or ".join(pipe_names) or "a component in nlp.pipeline", given=name))
+            elif key == "annotating_components" and name in disabled:  # it would never run: say so, not nothing
+                problems.append(ConfigProblem(f"training.{key}", f"{name!r} is disabled (nlp.disabled): it does not run, so it cannot annotate",
+                                              expected="an active component", given=name))
     return settings
 
 
