@@ -260,6 +260,8 @@ def test_base_model_keeps_trained_rows_and_adds_new_labels(sources, tmp_path):
     assert "source" not in (tmp_path / "run" / "model-last" / "config.cfg").read_text()
     # Resuming a base-model run: the checkpoint's weights win over the base model's, and it ends as a run never stopped.
     longer = config(["tok2vec", "ner"], NER_CONFIG, "uner").replace("max_steps = 4", "max_steps = 6")
+    with pytest.raises(ConfigError, match=r"--base-model: this run started from the base model .*: give --base-model .* again"):
+        train(longer, tmp_path / "run", resume=True, **QUIET)  # left off: one line saying so, not a list of settings
     resumed = train(longer, tmp_path / "run", base_model=sources["ner"], resume=True, **QUIET)
     straight = train(longer, tmp_path / "straight", base_model=sources["ner"], **QUIET)
     assert resumed.resumed_from == result.steps == 4 and resumed.steps == straight.steps == 6

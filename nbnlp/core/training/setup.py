@@ -91,7 +91,7 @@ def _prepare(config: ConfigSource, overrides: Optional[Mapping[str, Any]], use_g
     if nlp is not None:
         check_frozen_listeners(nlp, values, problems)
     if saved is not None and not problems:
-        problems.extend(fingerprint_problems(saved.fingerprint, fingerprint))
+        problems.extend(_base_model_left_off(saved.fingerprint, fingerprint, base_model) or fingerprint_problems(saved.fingerprint, fingerprint))
     if problems or nlp is None:
         raise ConfigError(problems)
     if saved is not None:
@@ -136,6 +136,17 @@ def data_parallel_updater(setup: TrainingSetup) -> Any:
         optimizer_block=setup.optimizer_block,
         worker_random_states=saved.random_states.get("workers") if saved is not None else None,
     )
+
+
+def _base_model_left_off(saved: Mapping[str, Any], current: Mapping[str, Any], base_model: Any) -> list[ConfigProblem]:
+    """One clear problem, instead of one per component setting, when a run begun with --base-model is resumed
+    without it (its components were sourced from the base model; now they would be built from the config)."""
+    sources = {key: value for key, value in saved.items() if key.endswith(".source") and key not in current}
+    if base_model is not None or not sources:
+        return []
+    first = next(iter(sources.values()))
+    path = first.get("path") if isinstance(first, dict) else first
+    return [ConfigProblem("--base-model", f"this run started from the base model {path}: give --base-model {path} again to resume it")]
 
 
 def _load_checkpoint(nlp: Language, optimizer: Optimizer, saved: Checkpoint) -> None:
