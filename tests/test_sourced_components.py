@@ -137,6 +137,12 @@ def test_sourced_component_brings_its_static_vectors(tmp_path):
     source = nbnlp.load(tmp_path / "src" / "model-last")
     assert [[t.tag_ for t in nlp(x)] for x in TEXTS] == [[t.tag_ for t in source(x)] for x in TEXTS]
     assert src.vocab.vectors.shape == (300, 12)
+    # Another table for the pipeline ([initialize] vectors) would give the sourced layers other rows: refused.
+    init_vectors("en", write_vectors(tmp_path / "w.vec", words, data[::-1].copy()), tmp_path / "other")
+    other = config(["tagger"], f'[components.tagger]\nsource = "{tmp_path / "src" / "model-last"}"\n') + (
+        f'\n[initialize]\nvectors = "{tmp_path / "other"}"\n')
+    with pytest.raises(ConfigError, match="components.tagger.source: its static vectors were trained with its source's table"):
+        initialized(other)
 
 
 def test_replace_listeners_copies_a_tok2vec_sourced_with_it(sources):

@@ -26,10 +26,8 @@ from .lang import LANGUAGES, create_tokenizer, create_vocab
 from .pipeline import creation
 from .pipeline.component import Component
 from .pipeline.factory import get_factory_meta
-from .pipeline.sourcing import (
-    SourcePipelines, add_sourced_pipe, continue_sourced, frozen_components, is_sourced, is_sourced_block, needs_initialize,
-    read_spec, resolve_listeners,
-)
+from .pipeline.sourcing import (SourcePipelines, add_sourced_pipe, check_sourced_vectors, continue_sourced, frozen_components,
+                               is_sourced, is_sourced_block, needs_initialize, read_spec, resolve_listeners)
 from .registry import registry
 from .scorer import Scorer
 from .settings import TrainingSchema
@@ -118,6 +116,7 @@ class Language:
         if problems:
             raise ConfigError(problems)
         resolve_listeners(nlp, sourced, sources)  # each sourced listener: linked to a tok2vec sourced with it, or its own copy
+        check_sourced_vectors(nlp)
         full = Config(config)
         full["nlp"] = {**nlp_cfg, "pipeline": pipeline}
         full["components"] = nlp._config["components"]
@@ -282,6 +281,7 @@ class Language:
         vectors = load_init_vectors(self._config)  # before the models: static-vectors layers size themselves from it
         if vectors is not None:
             self.vocab.vectors = vectors
+            check_sourced_vectors(self)
         tokenizer_initialize = getattr(self.tokenizer, "initialize", None)
         if tokenizer_initialize is not None:
             tokenizer_initialize(get_examples, nlp=self, **initialize_settings("initialize.tokenizer", settings.get("tokenizer"), tokenizer_initialize))

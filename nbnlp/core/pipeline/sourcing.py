@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
 
+import numpy
 from thinc.api import Config, Model
 
 from ..config import ConfigError, ConfigProblem
@@ -133,7 +134,7 @@ def add_sourced_pipe(nlp: "Language", spec: SourceSpec, sources: SourcePipelines
     factory = block.pop("factory")
     component = nlp.add_pipe(factory, name=spec.name, config=block, validate=validate)
     copy_state(src.get_pipe(spec.component), component)
-    _share_vectors(nlp, src, block)
+    _share_vectors(nlp, src, block, component)
     component.sourced_from = spec  # `initialize` keeps its weights (see `continue_sourced`)
     return component
 
@@ -194,7 +195,7 @@ def _own_copy(nlp: "Language", spec: SourceSpec, component: Any, listener: Any, 
     if tok2vec.model.has_dim("nO") and tok2vec.model.get_dim("nO") != width:
         raise ConfigError([ConfigProblem(f"{spec.loc}.source", f"the source's {spec.component!r} listens with width {width} to a tok2vec of width {tok2vec.model.get_dim('nO')}")])
     component.model.replace_node(listener, copy_model(tok2vec.model))
-    _share_vectors(nlp, tok2vec_source, tok2vec_block)
+    _share_vectors(nlp, tok2vec_source, tok2vec_block, component)
     settings = copy.deepcopy(nlp._config["components"][spec.name])  # the pipeline's own record of its settings
     blocks = list(_listener_blocks(settings))
     if len(blocks) != 1:
@@ -213,11 +214,30 @@ def copy_model(model: Model) -> Model:
     return copied
 
 
-def _share_vectors(nlp: "Language", src: "Language", settings: Any) -> None:
-    """Static-vectors layers read the vocab's table: a pipeline without one takes the source's (saved with it). A
-    pipeline with its own table keeps it (`[initialize] vectors` decides, as for its other components)."""
-    if src.vocab.vectors and not nlp.vocab.vectors and _uses_static_vectors(settings):
-        nlp.vocab.vectors = src.vocab.vectors
+def _share_vectors(nlp: "Language", src: "Language", settings: Any, component: Any) -> None:
+    """Static-vectors layers read the vocab's table: a pipeline without one takes the source's (saved with it). The
+    component remembers the table it was trained with, so that another one is found (`check_sourced_vectors`)."""
+    if src.vocab.vectors and _uses_static_vectors(settings):
+        component.sourced_vectors = src.vocab.vectors
+        if not nlp.vocab.vectors:
+            nlp.vocab.vectors = src.vocab.vectors
+
+
+def check_sourced_vectors(nlp: "Language") -> None:
+    """A sourced component reading static vectors must find the table it was trained with: rows of another table
+    (a second source's, or `[initialize] vectors`) would silently mean other words."""
+    table = nlp.vocab.vectors
+    problems = []
+    for name, component in nlp.components:
+        own = getattr(component, "sourced_vectors", None)
+        if own is None or own is table:
+            continue
+        if not table or own.info() != table.info() or not numpy.array_equal(own.data, table.data):
+            problems.append(ConfigProblem(f"components.{name}.source", "its static vectors were trained with its source's table "
+                                          f"({own.info()}), but this pipeline's table is another ({table.info() if table else 'none'})",
+                                          expected="the same table: leave [initialize] vectors unset, or give the folder the source was trained with"))
+    if problems:
+        raise ConfigError(problems)
 
 
 def _uses_static_vectors(settings: Any) -> bool:
@@ -317,7 +337,7 @@ def with_base_model(config: Config, base_model: str | Path, report: Optional[lis
 
 
 __all__ = [
-    "SOURCE_KEYS", "SourcePipelines", "SourceSpec", "add_sourced_pipe", "continue_sourced", "copy_state", "frozen_components", "is_sourced",
+    "SOURCE_KEYS", "SourcePipelines", "SourceSpec", "add_sourced_pipe", "check_sourced_vectors", "continue_sourced", "copy_state", "frozen_components", "is_sourced",
     "is_sourced_block", "load_source", "needs_initialize", "read_spec", "resolve_listeners", "spacy_pipeline_version",
     "with_base_model",
 ]
