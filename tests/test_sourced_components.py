@@ -165,6 +165,11 @@ def test_frozen_sourced_component_unchanged_while_another_trains(sources, tmp_pa
         assert same_weights(tagger.get_ref("output_layer"), src.get_pipe("tagger").model.get_ref("output_layer"))
         assert not same_weights(nlp.get_pipe("tok2vec").model, src.get_pipe("tok2vec").model)
         assert [[t.tag_ for t in nlp(x)] for x in TEXTS] == [[t.tag_ for t in src(x)] for x in TEXTS]
+    # Labels given to a frozen component that it does not have: said, not ignored.
+    (tmp_path / "tagger.json").write_text(json.dumps([*src.get_pipe("tagger").labels, "NEWTAG"]))
+    given = cfg + (f'\n[initialize.components.tagger.labels]\n@readers = "nbnlp.read_labels.v1"\npath = "{tmp_path / "tagger.json"}"\n')
+    with pytest.raises(ConfigError, match=r"initialize.components.tagger.labels: the component is frozen .*NEWTAG"):
+        initialized(given)
 
 
 def test_a_component_disabled_in_its_source_can_be_sourced(sources, tmp_path):

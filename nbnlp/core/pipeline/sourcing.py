@@ -268,6 +268,10 @@ def continue_sourced(component: Any, get_examples: Callable[[], Iterable["Exampl
     """`initialize` for a sourced component: its weights stay; unless frozen, labels the training data (or the given
     labels) have and it lacks are added, its output layer growing (`resize.add_labels`). Returns the labels added."""
     labels_of = getattr(component, "labels_of", None)
+    extra = sorted(set(labels or ()) - set(getattr(component, "labels", ())))
+    if frozen and extra:  # given labels a frozen component cannot take: said, not ignored
+        raise ConfigError([ConfigProblem(f"initialize.components.{component.name}.labels", "the component is frozen "
+                                         "(training.frozen_components) and keeps the labels of its source", given=extra)])
     if frozen or labels_of is None or not hasattr(component, "output_params"):
         return []
     found: set[str] = set(labels) if labels is not None else set()
