@@ -261,3 +261,32 @@ def test_cli_sweep_interrupted_keeps_the_trials(ray_address: str, tmp_path: Path
     assert Path(saved["model_best"]).is_dir()
     best = max(evaluated, key=lambda t: t["best_score"])
     assert saved["best"] == best["name"] and saved["best_overrides"]["training.dropout"] == best["params"]["training.dropout"]
+
+
+# ----- a trial Tune ends during a report (no Ray cluster: Tune's report stands in) -------------------------------
+def test_trial_ended_by_the_scheduler_reads_as_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ASHA may end a trial by raising out of `tune.report`: the run closes (saving as after an interrupt), and its
+    record must still say "stopped", as the sweep's table does."""
+    from ray import tune
+
+    from nbnlp.core.distributed import sweep_trial
+    from nbnlp.core.training.runs import read_run
+
+    class EndTrial(Exception):
+        pass
+
+    reports: list[dict] = []
+
+    def report(metrics: dict) -> None:
+        reports.append(metrics)
+        if len(reports) == 2:
+            raise EndTrial()
+
+    monkeypatch.setattr(tune, "report", report)
+    spec = sweep_trial.TrialSpec(config=demo_config(), overrides={
+        "training.max_steps": 20, "training.eval_frequency": 5, "corpora.train.limit": 40, "corpora.dev.limit": 40},
+        output_path=str(tmp_path), cwd=str(tmp_path), registrations=None, use_gpu=-1, metric="score")
+    with pytest.raises(EndTrial):
+        sweep_trial._run_trial(spec, tmp_path / "trial_1", {})
+    record = read_run(tmp_path / "trial_1")
+    assert [r["step"] for r in reports] == [5, 10] and (record.status, record.steps) == ("stopped", 10)

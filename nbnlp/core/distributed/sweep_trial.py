@@ -82,6 +82,7 @@ def _run_trial(spec: TrialSpec, output: Path, params: Mapping[str, Any]) -> None
     # the device (thinc's current ops, which a new thread or process does not inherit) is set here, in the trial's thread
     run = iter_training(spec.config, output, overrides={**spec.overrides, **params}, use_gpu=spec.use_gpu)
     final: Optional[dict[str, Any]] = None
+    ended_at: Any = None  # the evaluation whose report Tune ended the trial in (ASHA), when it raised to end it
     try:
         for info in run:
             if info.is_evaluation:
@@ -95,9 +96,17 @@ def _run_trial(spec: TrialSpec, output: Path, params: Mapping[str, Any]) -> None
                 if info.stop_reason:  # the last one: reported once the run has saved, since Tune may end the trial then
                     final = metrics
                     continue
-                _report_as_maybe_last(run, info, metrics)
+                try:
+                    _report_as_maybe_last(run, info, metrics)
+                except BaseException:
+                    ended_at = info
+                    raise
     finally:
-        run.close()
+        run.close()  # closing the suspended run saves it as interrupted...
+        if ended_at is not None and run.record is not None:  # ...but the scheduler stopped it there, on purpose
+            from ..training.run_record import STOPPED
+
+            run.record.update(ended_at, run.history, status=STOPPED)
     if final is not None:
         tune.report(final)
 
