@@ -11,12 +11,17 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:
-    """The tutorial notebooks (but the Ray one) run first, two at a time, while the machine is otherwise idle: later
-    in the session the shared Ray cluster and kernels are up, and the two notebooks would share one core's worth."""
+    """The tutorial notebooks (but the Ray one) run first, two at a time, while the machine is otherwise idle; the
+    tests on the shared Ray cluster run last, since its processes keep about half a core busy once it is up."""
     def first(item) -> bool:
         return item.nodeid.startswith("tests/test_tutorial_notebooks.py::test_notebook_runs_top_to_bottom[") \
             and "07_ray" not in item.nodeid
-    items[:] = [i for i in items if first(i)] + [i for i in items if not first(i)]
+
+    def on_ray(item) -> bool:
+        return "ray_address" in getattr(item, "fixturenames", ()) or "07_ray" in item.nodeid
+
+    items[:] = ([i for i in items if first(i)] + [i for i in items if not first(i) and not on_ray(i)]
+                + [i for i in items if on_ray(i) and not first(i)])
 
 
 def pytest_collection_finish(session) -> None:
