@@ -40,10 +40,15 @@ def drive(run: Any, view: Any, stop_button: Optional[Any] = None) -> str:
 
     view.start()
     polling = stop_button.polling() if stop_button is not None else contextlib.nullcontext()
+    # A Ctrl-C while the view draws (matplotlib, display messages, the Stop button's reads) waits until it is done:
+    # raised inside library code it could leave a lock taken, and the next drawing would then hang the kernel.
+    signals = getattr(run, "signals", None)
+    between_steps = signals.protected if signals is not None else contextlib.nullcontext
     try:
         with polling:
             for step in run:
-                view.update(step)
+                with between_steps():
+                    view.update(step)
         return STOPPED if stop_button is not None and stop_button.clicked else FINISHED
     except KeyboardInterrupt:
         run.close()  # a no-op when the loop itself was interrupted and has saved already
