@@ -334,8 +334,7 @@ class Language:
             if id(component) in updating:
                 component.update(examples, drop=drop, sgd=None, losses=losses)
             if name in annotates:
-                for _ in component.pipe([eg.predicted for eg in examples], batch_size=len(examples)):
-                    pass  # components annotate the docs in place
+                list(component.pipe([eg.predicted for eg in examples], batch_size=len(examples)))  # annotates in place
         if sgd is not False:
             optimizer = sgd if sgd is not None else self.optimizer
             for _, component in trainable:
